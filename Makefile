@@ -1,0 +1,49 @@
+# Two commands: `make demo` and `make test`. Each sets up .venv if missing (and the headless GL
+# libraries when running as root on Debian), then runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.igbench-installed
+IGBENCH_GL ?= egl
+EGL_PKGS := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libopengl0 libgl1
+OSMESA_PKGS := libosmesa6
+GL_PKGS := $(if $(filter osmesa,$(IGBENCH_GL)),$(OSMESA_PKGS),$(EGL_PKGS))
+
+.PHONY: demo test setup gl-libs lint bench clean
+
+demo: setup
+	$(VENV)/bin/igbench demo
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+setup: $(STAMP) gl-libs
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Headless OpenGL needs system libraries that pip cannot provide.
+gl-libs:
+	@if command -v dpkg >/dev/null 2>&1 && ! dpkg -s $(GL_PKGS) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing headless GL libraries: $(GL_PKGS)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GL_PKGS) >/dev/null; \
+	  else \
+	    echo "missing headless GL libraries; run: sudo apt-get install -y $(GL_PKGS)"; exit 1; \
+	  fi; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(VENV)/bin/igbench bench render
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,219 @@
+"""A process pool of persistent renderers.
+
+``render_many(items, workers=...)`` returns results in input order, identical to rendering the items
+one by one in a single process (each worker owns one :class:`~shapenet_render.renderer.Renderer`
+and the renderer is deterministic). Workers are started with ``spawn`` -- a GL context must never be
+inherited through ``fork`` -- and choose the parent's GL backend through ``IGBENCH_GL``.
+
+Failures: an exception inside a worker (a GL failure, a bad item) comes back to the parent as a
+:class:`RenderError` carrying the worker's message; a worker that dies outright (a crash in the GL
+driver) breaks the pool, which the parent reports as a :class:`RenderError` instead of hanging.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing as mp
+import os
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+import numpy as np
+import trimesh
+
+from . import gl
+from .renderer import RenderResult, RenderSettings
+
+
+class RenderError(RuntimeError):
+    """Rendering failed, in this process or in a pool worker (the message says which and why)."""
+
+
+@dataclass(frozen=True)
+class RenderItem:
+    """One image to render: a binary voxel grid or a mesh, seen from (azimuth, elevation).
+
+    Voxel grids travel bit-packed (a 64^3 grid is 32 KiB instead of 256 KiB).
+    """
+
+    azimuth: float
+    elevation: float
+    packed: np.ndarray | None = None
+    resolution: int = 0
+    vertices: np.ndarray | None = None
+    faces: np.ndarray | None = None
+
+    @staticmethod
+    def voxels(grid: np.ndarray, azimuth: float, elevation: float) -> RenderItem:
+        """An item for a binary grid ``(N, N, N)`` bool."""
+        from .voxmesh import check_grid
+
+        occ = check_grid(grid)
+        return RenderItem(float(azimuth), float(elevation), np.packbits(occ), occ.shape[0])
+
+    @staticmethod
+    def mesh(mesh: trimesh.Trimesh, azimuth: float, elevation: float) -> RenderItem:
+        """An item for a normalised mesh."""
+        return RenderItem(
+            float(azimuth),
+            float(elevation),
+            vertices=np.asarray(mesh.vertices, dtype=np.float64),
+            faces=np.asarray(mesh.faces, dtype=np.int64),
+        )
+
+    def grid(self) -> np.ndarray:
+        n = self.resolution
+        return np.unpackbits(self.packed, count=n**3).astype(bool).reshape(n, n, n)
+
+    def render(self, renderer, outputs: Sequence[str]) -> RenderResult:
+        if self.packed is not None:
+            return renderer.render_voxels(self.grid(), self.azimuth, self.elevation, outputs)
+        mesh = trimesh.Trimesh(self.vertices, self.faces, process=False)
+        return renderer.render_mesh(mesh, self.azimuth, self.elevation, outputs)
+
+
+# -- worker side ----------------------------------------------------------------------------------
+_worker: dict = {}  # per-worker-process state: settings, backend, the lazily created renderer
+
+
+def _init_worker(settings: RenderSettings, backend: str | None, lp_threads: int | None) -> None:
+    if lp_threads:
+        # Several llvmpipe contexts each spawning one thread per core would oversubscribe the CPU.
+        os.environ.setdefault("LP_NUM_THREADS", str(lp_threads))
+    _worker.update(settings=settings, backend=backend, renderer=None)
+
+
+def _render_chunk(items: list[RenderItem], outputs: tuple[str, ...]):
+    """Render a chunk in a worker; returns ("ok", results) or ("error", message)."""
+    try:
+        if _worker.get("renderer") is None:
+            from .renderer import Renderer
+
+            _worker["renderer"] = Renderer(_worker["settings"], _worker["backend"])
+        renderer = _worker["renderer"]
+        return "ok", [item.render(renderer, outputs) for item in items]
+    except Exception as exc:  # sent back to the parent with the worker's own message
+        tb = traceback.format_exc(limit=3)
+        return "error", f"{type(exc).__name__}: {exc}\n{tb}"
+
+
+# -- parent side ----------------------------------------------------------------------------------
+def default_workers() -> int:
+    """One worker per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class RenderPool:
+    """Persistent worker processes, each with its own renderer. Use as a context manager.
+
+    >>> with RenderPool(RenderSettings(resolution=64), workers=2) as pool:
+    ...     results = pool.render(items)
+    """
+
+    def __init__(
+        self,
+        settings: RenderSettings | None = None,
+        workers: int | None = None,
+        backend: str | None = None,
+        chunksize: int = 8,
+        lp_threads: int | None = 1,
+    ):
+        self.settings = settings or RenderSettings()
+        self.workers = workers or default_workers()
+        self.backend = gl.requested_backend(backend)
+        self.chunksize = max(1, int(chunksize))
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.settings, self.backend, lp_threads),
+        )
+
+    def __enter__(self) -> RenderPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def imap(
+        self, items: Iterable[RenderItem], outputs: Sequence[str] = ("image",), window: int = 0
+    ) -> Iterator[RenderResult]:
+        """Results in input order, streaming: at most ``window`` chunks are in flight."""
+        outputs = tuple(outputs)
+        window = window or 3 * self.workers
+        pending: collections.deque = collections.deque()
+        it = iter(items)
+
+        def submit_next() -> bool:
+            chunk = [x for _, x in zip(range(self.chunksize), it, strict=False)]
+            if chunk:
+                pending.append(self._executor.submit(_render_chunk, chunk, outputs))
+            return bool(chunk)
+
+        while len(pending) < window and submit_next():
+            pass
+        while pending:
+            future = pending.popleft()
+            try:
+                status, payload = future.result()
+            except BrokenProcessPool as exc:
+                raise RenderError(
+                    "a render worker died (likely a crash inside the OpenGL driver); "
+                    f"try IGBENCH_GL=osmesa or fewer workers ({exc})"
+                ) from exc
+            if status != "ok":
+                raise RenderError(f"render worker failed: {payload}")
+            submit_next()
+            yield from payload
+
+    def render(
+        self, items: Sequence[RenderItem], outputs: Sequence[str] = ("image",)
+    ) -> list[RenderResult]:
+        """All results, in input order."""
+        return list(self.imap(items, outputs))
+
+
+def render_many(
+    items: Sequence[RenderItem],
+    settings: RenderSettings | None = None,
+    workers: int | None = None,
+    outputs: Sequence[str] = ("image",),
+    backend: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[RenderResult]:
+    """Render items with a pool of ``workers`` processes (default: one per core), in input order.
+
+    ``workers=1`` renders in this process with its persistent renderer.
+    """
+    settings = settings or RenderSettings()
+    workers = workers or default_workers()
+    out: list[RenderResult] = []
+    if workers == 1:
+        from .renderer import Renderer
+
+        try:
+            renderer = Renderer(settings, backend)
+            for item in items:
+                out.append(item.render(renderer, outputs))
+                if progress:
+                    progress(1)
+        except gl.GLUnavailableError:
+            raise
+        except Exception as exc:
+            raise RenderError(f"render failed: {type(exc).__name__}: {exc}") from exc
+        return out
+    with RenderPool(settings, workers=workers, backend=backend) as pool:
+        for result in pool.imap(items, outputs):
+            out.append(result)
+            if progress:
+                progress(1)
+    return out
