@@ -89,15 +89,29 @@ def _init_worker(settings: RenderSettings, backend: str | None, lp_threads: int 
 def _render_chunk(items: list[RenderItem], outputs: tuple[str, ...]):
     """Render a chunk in a worker; returns ("ok", results) or ("error", message)."""
     try:
-        if _worker.get("renderer") is None:
-            from .renderer import Renderer
-
-            _worker["renderer"] = Renderer(_worker["settings"], _worker["backend"])
-        renderer = _worker["renderer"]
+        renderer = _worker_renderer()
         return "ok", [item.render(renderer, outputs) for item in items]
     except Exception as exc:  # sent back to the parent with the worker's own message
         tb = traceback.format_exc(limit=3)
         return "error", f"{type(exc).__name__}: {exc}\n{tb}"
+
+
+def _call_with_renderer(fn: Callable, args: list):
+    """Run ``fn(get_renderer, arg)`` for each arg in a worker; errors come back as messages."""
+    try:
+        return "ok", [fn(_worker_renderer, a) for a in args]
+    except Exception as exc:
+        tb = traceback.format_exc(limit=3)
+        return "error", f"{type(exc).__name__}: {exc}\n{tb}"
+
+
+def _worker_renderer():
+    """The worker's persistent renderer, created on first use."""
+    if _worker.get("renderer") is None:
+        from .renderer import Renderer
+
+        _worker["renderer"] = Renderer(_worker["settings"], _worker["backend"])
+    return _worker["renderer"]
 
 
 # -- parent side ----------------------------------------------------------------------------------
@@ -107,6 +121,35 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+class PendingRender:
+    """Renders in flight (from :meth:`RenderPool.render_async`)."""
+
+    def __init__(self, futures):
+        self._futures = futures
+
+    def done(self) -> bool:
+        return all(f.done() for f in self._futures)
+
+    def result(self) -> list[RenderResult]:
+        out: list[RenderResult] = []
+        for future in self._futures:
+            out.extend(_unwrap(future))
+        return out
+
+
+def _unwrap(future):
+    try:
+        status, payload = future.result()
+    except BrokenProcessPool as exc:
+        raise RenderError(
+            "a render worker died (likely a crash inside the OpenGL driver); "
+            f"try IGBENCH_GL=osmesa or fewer workers ({exc})"
+        ) from exc
+    if status != "ok":
+        raise RenderError(f"render worker failed: {payload}")
+    return payload
 
 
 class RenderPool:
@@ -148,32 +191,51 @@ class RenderPool:
         self, items: Iterable[RenderItem], outputs: Sequence[str] = ("image",), window: int = 0
     ) -> Iterator[RenderResult]:
         """Results in input order, streaming: at most ``window`` chunks are in flight."""
-        outputs = tuple(outputs)
+        return self._imap(_render_chunk, items, (tuple(outputs),), self.chunksize, window)
+
+    def imap_fn(
+        self, fn: Callable, args: Iterable, chunksize: int = 1, window: int = 0
+    ) -> Iterator:
+        """``fn(get_renderer, arg)`` for each arg, run in the workers, results in input order.
+
+        ``fn`` must be a module-level function (it is pickled by reference); ``get_renderer()``
+        returns the worker's persistent renderer. Used for jobs that do more than render (load,
+        voxelize, render, project), so that all of that work runs in parallel.
+        """
+        return self._imap(_call_with_renderer, args, (fn,), chunksize, window, fn_first=True)
+
+    def _imap(self, task, items, extra, chunksize, window, fn_first=False):
         window = window or 3 * self.workers
         pending: collections.deque = collections.deque()
         it = iter(items)
 
         def submit_next() -> bool:
-            chunk = [x for _, x in zip(range(self.chunksize), it, strict=False)]
+            chunk = [x for _, x in zip(range(chunksize), it, strict=False)]
             if chunk:
-                pending.append(self._executor.submit(_render_chunk, chunk, outputs))
+                args = (*extra, chunk) if fn_first else (chunk, *extra)
+                pending.append(self._executor.submit(task, *args))
             return bool(chunk)
 
         while len(pending) < window and submit_next():
             pass
         while pending:
-            future = pending.popleft()
-            try:
-                status, payload = future.result()
-            except BrokenProcessPool as exc:
-                raise RenderError(
-                    "a render worker died (likely a crash inside the OpenGL driver); "
-                    f"try IGBENCH_GL=osmesa or fewer workers ({exc})"
-                ) from exc
-            if status != "ok":
-                raise RenderError(f"render worker failed: {payload}")
+            payload = _unwrap(pending.popleft())
             submit_next()
             yield from payload
+
+    def render_async(
+        self, items: Sequence[RenderItem], outputs: Sequence[str] = ("image",)
+    ) -> PendingRender:
+        """Start rendering and return at once; ``.result()`` waits and returns results in order.
+
+        Lets a training loop overlap OpenGL work with network compute.
+        """
+        outputs = tuple(outputs)
+        futures = [
+            self._executor.submit(_render_chunk, list(items[i : i + self.chunksize]), outputs)
+            for i in range(0, len(items), self.chunksize)
+        ]
+        return PendingRender(futures)
 
     def render(
         self, items: Sequence[RenderItem], outputs: Sequence[str] = ("image",)
