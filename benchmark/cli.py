@@ -15,6 +15,8 @@ from shapenet_render import gl
 EXAMPLES = """
 \b
 Examples:
+  igbench render --category chairs --mode lvp           # a dataset of the paper
+  igbench info data/procedural/chair-lvp-opengl-r128-v64-s0.h5
   igbench shapes preview --category bathtubs -n 16      # look at procedural bathtubs
   igbench bench render                                  # renderer throughput, naive vs ours
   igbench demo                                          # the main job on the embedded default
@@ -26,12 +28,19 @@ class _Group(click.Group):
 
     def invoke(self, ctx):
         from shapenet_render.categories import UnknownCategoryError
+        from shapenet_render.dataset import DatasetError
         from shapenet_render.pool import RenderError
         from shapenet_render.sources.base import ShapeLoadError
 
         try:
             return super().invoke(ctx)
-        except (gl.GLUnavailableError, RenderError, UnknownCategoryError, ShapeLoadError) as exc:
+        except (
+            gl.GLUnavailableError,
+            RenderError,
+            UnknownCategoryError,
+            ShapeLoadError,
+            DatasetError,
+        ) as exc:
             raise click.ClickException(str(exc).splitlines()[0] if exc.args else repr(exc)) from exc
 
 
@@ -135,6 +144,200 @@ def shapes_preview(
     out = out or Path("out") / f"preview_{cat}.png"
     save_png(grid, out)
     click.echo(f"wrote {out} ({count} models of {cat} from {source}; {skipped} skipped)")
+
+
+# -- render ---------------------------------------------------------------------------------------
+PRESET = click.Choice(["paper", "cpu", "smoke"])
+
+
+@main.group(cls=_Group, invoke_without_command=True)
+@click.option(
+    "--category", help="chairs, couches, bathtubs, tables, cubes, ... (name, alias or synset)."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["500", "one-per-model", "unlimited", "lvp"]),
+    default="one-per-model",
+    show_default=True,
+)
+@click.option(
+    "--source", default=None, help="procedural (default) | cubes | shapenet:PATH | meshdir:PATH"
+)
+@click.option(
+    "--renderer",
+    type=click.Choice(["opengl", "visual-hull", "absorption-only"]),
+    default="opengl",
+    show_default=True,
+)
+@click.option(
+    "--preset",
+    type=PRESET,
+    default="paper",
+    show_default=True,
+    help="paper 128^2/64^3, cpu 64^2/32^3, smoke 32^2/16^3 (24 models).",
+)
+@click.option(
+    "--resolution",
+    type=click.IntRange(8, 1024),
+    default=None,
+    help="Image side (overrides the preset).",
+)
+@click.option(
+    "--voxel-res",
+    type=click.IntRange(4, 256),
+    default=None,
+    help="Voxel grid side (overrides the preset).",
+)
+@click.option(
+    "--max-models",
+    type=click.IntRange(1),
+    default=None,
+    help="Only the first N models of the plan.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Worker processes (default: one per core).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output .h5 (default: data/<source>/<category>-<mode>-<renderer>-r<res>-v<vox>-s<seed>.h5).",
+)
+@click.option(
+    "--shard",
+    default=None,
+    help="Render only part i of n (i/n, e.g. 0/4); join with `igbench render merge`.",
+)
+@click.option(
+    "--resume/--no-resume",
+    default=True,
+    show_default=True,
+    help="Continue a compatible interrupted run.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing output (and any partial run).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the resolved dataset spec and output path, render nothing.",
+)
+@click.pass_context
+def render(
+    ctx,
+    category,
+    mode,
+    source,
+    renderer,
+    preset,
+    resolution,
+    voxel_res,
+    max_models,
+    workers,
+    seed,
+    out,
+    shard,
+    resume,
+    overwrite,
+    dry_run,
+):
+    """Render one of the paper's datasets (section 4.2) into an HDF5 file.
+
+    Modes: 500 (500 models, one view each), one-per-model (every model once; bathtubs from 4
+    views), unlimited (voxels stored; fresh views each epoch), lvp (chairs, azimuth within 60 deg of
+    the front, elevation 15-60). Killed runs resume when rerun; the output appears only when done.
+
+    \b
+    Examples:
+      igbench render --category chairs --mode lvp
+      igbench render --category bathtubs --mode one-per-model --preset cpu
+      igbench render --category chairs --mode 500 --renderer visual-hull
+      igbench render --category tables --mode one-per-model --shard 0/8   # on 8 machines, then:
+      igbench render merge data/procedural/table-*.shard*of8.h5 --out tables.h5
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from shapenet_render.dataset import make_spec, parse_shard, render_dataset
+
+    if not category:
+        raise click.UsageError("--category is required (e.g. --category chairs)")
+    spec = make_spec(
+        category,
+        mode,
+        preset,
+        source=source,
+        renderer=renderer,
+        resolution=resolution,
+        voxel_res=voxel_res,
+        max_models=max_models,
+        seed=seed,
+    )
+    target = out or spec.default_path()
+    click.echo(f"dataset: {spec.to_json()}")
+    click.echo(f"output:  {target}")
+    if dry_run:
+        return
+    if not resume and Path(str(target) + ".parts").exists() and not overwrite:
+        raise click.ClickException(
+            f"{target}.parts holds an interrupted run; drop --no-resume to continue it or pass --overwrite"
+        )
+    bar = _progress_bar("rendering", unit="model")
+    summary = render_dataset(
+        spec,
+        out=target,
+        workers=workers,
+        overwrite=overwrite,
+        shard=parse_shard(shard),
+        progress=bar.update_to,
+    )
+    bar.close()
+    click.echo(summary.format())
+    for model_id, why in summary.skipped_ids[:20]:
+        click.echo(f"  skipped {model_id}: {why}", err=True)
+
+
+@render.command("merge")
+@click.argument(
+    "shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def render_merge(shards, out):
+    """Join shard files (from --shard i/n) into the file an unsharded run writes.
+
+    \b
+    Example:
+      igbench render merge data/procedural/chair-one-per-model-*.shard*of4.h5 --out chairs.h5
+    """
+    from shapenet_render.dataset import merge_shards
+
+    click.echo(merge_shards(list(shards), out).format())
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def info(path):
+    """Summarise a dataset file: source, mode, renderer, sizes, views, settings.
+
+    \b
+    Example:
+      igbench info data/procedural/chair-lvp-opengl-r128-v64-s0.h5
+    """
+    from shapenet_render.dataset import info as dataset_info
+
+    click.echo(dataset_info(path))
+
+
+def _progress_bar(desc: str, unit: str):
+    from tqdm import tqdm
+
+    class _Bar(tqdm):
+        def update_to(self, done: int, total: int) -> None:
+            self.total = total
+            self.update(done - self.n)
+
+    return _Bar(desc=desc, unit=unit, dynamic_ncols=True, mininterval=0.5)
 
 
 # -- bench ------------------------------------------------------------------------------------------

@@ -78,7 +78,9 @@ def world_to_camera(azimuth: float, elevation: float) -> np.ndarray:
     return camera_axes(azimuth, elevation).T
 
 
-def project_points(points: np.ndarray, azimuth: float, elevation: float, resolution: int) -> np.ndarray:
+def project_points(
+    points: np.ndarray, azimuth: float, elevation: float, resolution: int
+) -> np.ndarray:
     """Pixel coordinates ``(n, 2)`` float64 as (row, col) of world points ``(n, 3)`` in a view.
 
     Pixel (r, c) covers ``[r, r + 1) x [c, c + 1)``; pixel centres sit at half-integers.
