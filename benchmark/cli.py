@@ -315,6 +315,44 @@ def render_merge(shards, out):
     click.echo(merge_shards(list(shards), out).format())
 
 
+@render.command("images")
+@click.option(
+    "--from",
+    "folder",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of photos (png/jpg/...).",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--resolution", type=click.IntRange(8, 1024), default=128, show_default=True)
+@click.option(
+    "--elevation",
+    nargs=2,
+    type=float,
+    default=(15.0, 60.0),
+    show_default=True,
+    help="View elevation range the 3D model assumes.",
+)
+@click.option("--overwrite", is_flag=True)
+def render_images(folder, out, resolution, elevation, overwrite):
+    """Build a dataset from a folder of photos (the paper's Chanterelle setting).
+
+    Centre crop, resize, gray, additive unification of the mean intensity; a masked background
+    (alpha = 0, or black) is kept as is.
+
+    \b
+    Example:
+      igbench render images --from ./chanterelles --out data/chanterelle.h5
+    """
+    from shapenet_render.dataset import DatasetError
+    from shapenet_render.natural import photo_dataset
+
+    if out.exists() and not overwrite:
+        raise DatasetError(f"{out} already exists; pass --overwrite to replace it")
+    path, n = photo_dataset(folder, out, resolution=resolution, elevation=tuple(elevation))
+    click.echo(f"wrote {path}: {n} images of {resolution}x{resolution}")
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def info(path):

@@ -51,6 +51,9 @@ FORMAT_VERSION = 1
 PART_SIZE = 16
 MODES = ("500", "one-per-model", "unlimited", "lvp")
 RENDERERS = ("opengl", "visual-hull", "absorption-only")
+#: Datasets built from photographs (``igbench render images``) use this mode and renderer.
+PHOTO_MODE = "images"
+PHOTO_RENDERER = "photo"
 PRESETS = ("paper", "cpu", "smoke")
 
 #: Elevation ranges per category (paper 4.2): bathtubs and couches [15, 60], chairs [-30, 60]; tables
@@ -88,11 +91,16 @@ class DatasetSpec:
     """Use only the first models of the plan (smoke tests, quick looks). None = all."""
     views_per_model: int | None = None
     """Images per model; None = the paper's (4 for one-per-model bathtubs, otherwise 1)."""
+    azimuth: tuple[float, float] | None = None
+    """Azimuth range override in degrees; None = the paper's for the mode."""
+    elevation: tuple[float, float] | None = None
+    """Elevation range override in degrees; None = the paper's for the category and mode."""
 
     def __post_init__(self):
-        if self.mode not in MODES:
+        photo = self.mode == PHOTO_MODE and self.renderer == PHOTO_RENDERER
+        if self.mode not in MODES and not photo:
             raise DatasetError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
-        if self.renderer not in RENDERERS:
+        if self.renderer not in RENDERERS and not photo:
             raise DatasetError(
                 f"unknown renderer {self.renderer!r}; choose one of {', '.join(RENDERERS)}"
             )
@@ -106,10 +114,14 @@ class DatasetSpec:
 
     @property
     def azimuth_range(self) -> tuple[float, float]:
+        if self.azimuth is not None:
+            return (float(self.azimuth[0]), float(self.azimuth[1]))
         return _LVP_AZIMUTH if self.mode == "lvp" else (0.0, 360.0)
 
     @property
     def elevation_range(self) -> tuple[float, float]:
+        if self.elevation is not None:
+            return (float(self.elevation[0]), float(self.elevation[1]))
         if self.mode == "lvp":
             return _LVP_ELEVATION
         return _ELEVATION.get(self.category, _DEFAULT_ELEVATION)
@@ -325,7 +337,7 @@ def _package_version() -> str:
 
 
 def _projection_attrs(spec: DatasetSpec) -> dict:
-    if spec.renderer == "opengl":
+    if spec.renderer not in ("visual-hull", "absorption-only"):
         return {}
     from . import projection
 
@@ -634,7 +646,7 @@ def validate(f: h5py.File, name: str) -> dict:
     if f["voxels"].shape[1] != math.ceil(nvox**3 / 8):
         raise DatasetError(f"{name}: voxel rows do not match voxel_res {nvox}")
     m = f["voxels"].shape[0]
-    if n and (f["model_index"][:].max() >= m or f["model_index"][:].min() < 0):
+    if n and m and (f["model_index"][:].max() >= m or f["model_index"][:].min() < 0):
         raise DatasetError(f"{name}: model_index points outside the {m} stored models")
     return json.loads(f.attrs["spec"])
 
