@@ -448,7 +448,7 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
     """
     from benchmark.bench_voxelize import bench_voxelize
 
-    click.echo(bench_voxelize(n_faces=faces, resolution=voxel_res, repeats=repeats).format())
+    click.echo("\n".join(bench_voxelize(n_faces=faces, resolution=voxel_res, repeats=repeats).format()))
 
 
 # -- demo -------------------------------------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""``meshdir:PATH``: a folder of mesh files, one sub-folder per category.
+
+Layout: ``<PATH>/<category>/<any name>.{obj,glb,gltf,ply,off,stl}`` (files directly in the category
+folder; other files are ignored). Model ids are the file names, extension included, so
+``chair1.obj`` and ``chair1.ply`` are two models. Category folders are used under their own names;
+a folder named after a registry alias or synset id ("chairs", "couches", "03001627") is also found
+by any other name of that class.
+
+Frame: files are read as they are, assumed to be in the project's world frame (+Y up, front towards
+-Z). Convert files that follow another convention first (glTF, for one, puts an asset's front
+towards +Z).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from shapenet_render.categories import UnknownCategoryError, resolve_category
+from shapenet_render.sources.base import ShapeLoadError, ShapeSource, normalize_mesh
+
+#: File extensions read by :class:`MeshDirSource` (lower case).
+MESH_EXTENSIONS: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".off", ".stl")
+
+
+def load_mesh_file(path: Path) -> trimesh.Trimesh:
+    """Read a mesh file as one triangle mesh in the file's own coordinates.
+
+    Multi-part files (a scene graph, or an OBJ split by material or object) are merged into one
+    mesh with every part's scene transform applied; points and lines are dropped. Materials and
+    textures are not read: only geometry is used downstream. Duplicate vertices are welded so that a
+    mesh split into parts can still be watertight.
+
+    Raises:
+        ShapeLoadError: naming ``path``, if the file cannot be read, holds no triangles, or has
+            non-finite vertex coordinates.
+    """
+    path = Path(path)
+    kwargs = {"skip_materials": True} if path.suffix.lower() == ".obj" else {}
+    try:
+        scene = trimesh.load_scene(path, process=False, **kwargs)
+        parts = [g for g in scene.dump() if isinstance(g, trimesh.Trimesh) and len(g.faces) > 0]
+    except Exception as exc:  # loaders raise anything from ValueError to IndexError on bad files
+        raise ShapeLoadError(f"{path}: cannot read mesh ({type(exc).__name__}: {exc})") from exc
+    if not parts:
+        raise ShapeLoadError(f"{path}: file contains no triangle faces")
+    vertices = np.concatenate([np.asarray(p.vertices, dtype=np.float64) for p in parts])
+    offsets = np.cumsum([0] + [len(p.vertices) for p in parts[:-1]])
+    faces = np.concatenate([np.asarray(p.faces) + o for p, o in zip(parts, offsets, strict=True)])
+    # Checked here, before welding, so that the message names the file.
+    if not np.isfinite(vertices[faces]).all():
+        raise ShapeLoadError(f"{path}: mesh has non-finite (NaN or infinite) vertices")
+    mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
+    mesh.merge_vertices()
+    return mesh
+
+
+class MeshDirSource(ShapeSource):
+    """Meshes from ``<root>/<category>/<name>.<ext>``; see the module docstring."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.root = Path(path).expanduser()
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"mesh folder {self.root} does not exist or is not a directory")
+        self.spec = f"meshdir:{self.root}"
+
+    def list_categories(self) -> list[str]:
+        """Category folder names, as they are on disk, sorted."""
+        return sorted(
+            d.name for d in self.root.iterdir() if d.is_dir() and not d.name.startswith(".")
+        )
+
+    def category_dir(self, category: str) -> Path:
+        """The folder of a category given by folder name, registry name, alias or synset id."""
+        folders = self.list_categories()
+        if category in folders:
+            return self.root / category
+        lowered = {f.lower(): f for f in folders}
+        if category.lower() in lowered:
+            return self.root / lowered[category.lower()]
+        try:
+            wanted = resolve_category(category)
+        except UnknownCategoryError:
+            wanted = None
+        if wanted is not None:
+            for folder in folders:
+                try:
+                    if resolve_category(folder) == wanted:
+                        return self.root / folder
+                except UnknownCategoryError:
+                    continue
+        raise UnknownCategoryError(
+            f"no category {category!r} in {self.spec}; its category folders are: "
+            f"{', '.join(folders) or '(none)'}"
+        )
+
+    def list_models(self, category: str) -> list[str]:
+        """File names (with extension) of the category's mesh files, sorted."""
+        folder = self.category_dir(category)
+        return sorted(
+            f.name
+            for f in folder.iterdir()
+            if f.is_file() and f.suffix.lower() in MESH_EXTENSIONS and not f.name.startswith(".")
+        )
+
+    def model_path(self, category: str, model_id: str) -> Path:
+        """Path of a model's file."""
+        return self.category_dir(category) / model_id
+
+    def _load_raw(self, category: str, model_id: str) -> trimesh.Trimesh:
+        path = self.model_path(category, model_id)
+        if not path.is_file():
+            raise ShapeLoadError(f"{path}: no such file")
+        return load_mesh_file(path)
+
+    def load(self, category: str, model_id: str) -> trimesh.Trimesh:
+        """The model normalised into the unit cube; errors name the file."""
+        path = self.model_path(category, model_id)
+        return normalize_mesh(self._load_raw(category, model_id), name=str(path))
