@@ -408,6 +408,40 @@ def bench_render_cmd(images, resolution, voxel_res, workers):
     click.echo(bench_render(images, resolution, voxel_res, workers).format())
 
 
+@bench.command("dataset")
+@click.option("--category", default="chair", show_default=True)
+@click.option(
+    "-n",
+    "n_models",
+    type=click.IntRange(10),
+    default=300,
+    show_default=True,
+    help="Models rendered our way.",
+)
+@click.option(
+    "--naive-models",
+    type=click.IntRange(5),
+    default=60,
+    show_default=True,
+    help="Models rendered the naive way (it is slow).",
+)
+@click.option("--preset", type=PRESET, default="paper", show_default=True)
+@click.option("--workers", type=click.IntRange(1, 256), default=None)
+def bench_dataset_cmd(category, n_models, naive_models, preset, workers):
+    """`render --mode one-per-model` vs a naive single-process loop (models/s and ratio).
+
+    \b
+    Example:
+      igbench bench dataset --category chair -n 300
+    """
+    from benchmark.bench_dataset import bench_dataset
+    from shapenet_render.categories import resolve_category
+
+    click.echo(
+        bench_dataset(resolve_category(category), n_models, naive_models, preset, workers).format()
+    )
+
+
 @bench.command("sources")
 @click.option(
     "--categories",
@@ -448,7 +482,9 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
     """
     from benchmark.bench_voxelize import bench_voxelize
 
-    click.echo("\n".join(bench_voxelize(n_faces=faces, resolution=voxel_res, repeats=repeats).format()))
+    click.echo(
+        "\n".join(bench_voxelize(n_faces=faces, resolution=voxel_res, repeats=repeats).format())
+    )
 
 
 # -- demo -------------------------------------------------------------------------------------------
