@@ -1,0 +1,154 @@
+"""The paper's baselines (section 4.3), plugged into IG-GAN's training loop as methods.
+
+Each uses the same generator, discriminator, loop, run directory, checkpoints and CLI as IG-GAN;
+only the image formation differs:
+
+``visual-hull`` (Gadelha et al. 2017)
+    G's volume goes through the same view transform and the differentiable smoothed-silhouette
+    projection :func:`shapenet_render.projection.visual_hull_images` (saturating tau, then a blur:
+    a silhouette, not a thickness image), the very code that rendered its dataset. D has spectral
+    normalisation, as in the paper's re-implementation.
+``absorption-only`` (Henzler et al. 2019, PlatonicGAN)
+    The same with :func:`shapenet_render.projection.absorption_only_images`,
+    ``1 - prod(1 - alpha * occupancy)`` with PlatonicGAN's absorption factor.
+``dcgan`` (Radford et al. 2016)
+    A 2D generator (:class:`iggan.networks.Generator2D`) against the same discriminator, on the
+    OpenGL images. It makes images, not shapes; ``sample`` returns no volumes.
+
+The 3D baselines have no neural renderer and no off-the-shelf renderer in the loop: their
+projections are differentiable, so the G step backpropagates through them directly.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+
+from iggan import losses
+from iggan.methods import METHODS, Batch, Fake, Method, frozen
+from iggan.networks import Discriminator, Generator2D, Generator3D
+from shapenet_render import projection
+
+
+class _GANMethod(Method):
+    """A generator whose samples are images made differentiably; one D. Shared D/G phases."""
+
+    def images(self, fake_source: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """The method's fake images (B, 1, R, R) in [-1, 1] from the generator output."""
+        raise NotImplementedError
+
+    def g_step(self, batch: Batch, fake: Fake) -> dict[str, float]:
+        with frozen(self.D):
+            images = self.images(fake.x_c, batch)
+            loss = losses.g_loss_nonsaturating(self.D(images))
+        value = self._check("loss_g", loss)
+        self._update("G", loss)
+        fake.neural = images.detach()  # what D sees as fake in this iteration's D step
+        return {"loss_g": value}
+
+    def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
+        if fake.neural is None:
+            raise ValueError(f"{self.name}: the D step needs the G step's images")
+        self.D.train()
+        b = batch.real.shape[0]
+        logits = self.D(torch.cat([batch.real, fake.neural]))
+        real_logits, fake_logits = logits[:b], logits[b:]
+        loss = losses.d_loss(real_logits, fake_logits)
+        value = self._check("loss_d", loss)
+        correct = torch.cat([real_logits > 0, fake_logits < 0]).float().mean()
+        accuracy = float(self.all_mean(correct.detach()))
+        gate = self.config.d_gate_accuracy
+        update = gate is None or accuracy < gate
+        if update:
+            self._update("D", loss)
+        return {"loss_d": value, "d_accuracy": accuracy, "d_updated": float(update)}
+
+
+class _ProjectionBaseline(_GANMethod):
+    """A 3D generator seen through a differentiable projection (Visual Hull, Absorption-Only)."""
+
+    projection_fn: ClassVar = None
+
+    def __init__(self, config, device):
+        super().__init__(config, device)
+        c = config
+        self.G = Generator3D(c.voxel_res, c.z_dim, c.g_channels, out_bias_init=c.g_out_bias)
+        self.D = Discriminator(c.image_res, c.d_channels)
+        self.modules = {"G": self.G.to(device), "D": self.D.to(device)}
+        self.optimizers = {"G": self._adam(self.G, c.lr_g), "D": self._adam(self.D, c.lr_d)}
+
+    def project(self, volume, azimuth, elevation) -> torch.Tensor:
+        """(B, 1, N, N, N) in [0, 1] -> (B, 1, R, R) in [-1, 1], exactly the dataset's formation."""
+        img = type(self).projection_fn(volume, azimuth, elevation, self.config.image_res)
+        return projection.unit_to_network(img)
+
+    def images(self, x_c, batch):
+        return self.project(x_c, batch.azimuth, batch.elevation)
+
+    def generate(self, batch: Batch) -> Fake:
+        self.G.train()
+        return Fake(x_c=self.G(batch.z))
+
+    @torch.no_grad()
+    def sample(self, z, azimuth, elevation):
+        was_training = self.G.training
+        self.G.eval()
+        try:
+            volumes = self.G(z)
+            images = self.project(volumes, azimuth, elevation)
+        finally:
+            self.G.train(was_training)
+        return {"volumes": volumes, "images": images}
+
+
+class VisualHull(_ProjectionBaseline):
+    """Visual Hull baseline (Gadelha et al. 2017): smoothed silhouettes."""
+
+    name = "visual-hull"
+    dataset_renderer = "visual-hull"
+    projection_fn = staticmethod(projection.visual_hull_images)
+
+
+class AbsorptionOnly(_ProjectionBaseline):
+    """Absorption-Only baseline (Henzler et al. 2019): 1 - prod(1 - alpha * occupancy)."""
+
+    name = "absorption-only"
+    dataset_renderer = "absorption-only"
+    projection_fn = staticmethod(projection.absorption_only_images)
+
+
+class DCGAN2D(_GANMethod):
+    """2D-DCGAN baseline: images from a 2D generator, against the same discriminator."""
+
+    name = "dcgan"
+    dataset_renderer = "opengl"
+
+    def __init__(self, config, device):
+        super().__init__(config, device)
+        c = config
+        self.G = Generator2D(c.image_res, z_dim=c.z_dim, base_channels=c.g_channels)
+        self.D = Discriminator(c.image_res, c.d_channels)
+        self.modules = {"G": self.G.to(device), "D": self.D.to(device)}
+        self.optimizers = {"G": self._adam(self.G, c.lr_g), "D": self._adam(self.D, c.lr_d)}
+
+    def generate(self, batch: Batch) -> Fake:
+        self.G.train()
+        return Fake(x_c=self.G(batch.z))  # here x_c holds images, not volumes
+
+    def images(self, x_c, batch):
+        return x_c
+
+    @torch.no_grad()
+    def sample(self, z, azimuth, elevation):
+        was_training = self.G.training
+        self.G.eval()
+        try:
+            images = self.G(z)
+        finally:
+            self.G.train(was_training)
+        return {"images": images}
+
+
+for _cls in (VisualHull, AbsorptionOnly, DCGAN2D):
+    METHODS[_cls.name] = _cls

@@ -1,0 +1,79 @@
+"""Baselines: they train in the shared loop, and their training-time image formation reproduces
+the dataset images they are trained on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import baselines.methods  # noqa: F401  (registers the baselines in the loop's METHODS)
+from iggan.config import preset as get_preset
+from iggan.methods import METHODS, build_method
+from iggan.training import read_log, train
+from shapenet_render import projection
+from shapenet_render.dataset import ImageDataset, make_spec, render_dataset
+
+pytestmark = pytest.mark.gl
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory):
+    root = tmp_path_factory.mktemp("baseline-data")
+    return {
+        r: render_dataset(
+            make_spec("cubes", "one-per-model", "smoke", renderer=r, max_models=8),
+            out=root / f"{r}.h5",
+            workers=1,
+        ).path
+        for r in ("opengl", "visual-hull", "absorption-only")
+    }
+
+
+def test_baselines_are_registered():
+    assert {"visual-hull", "absorption-only", "dcgan", "iggan"} <= set(METHODS)
+    assert METHODS["visual-hull"].dataset_renderer == "visual-hull"
+    assert METHODS["dcgan"].dataset_renderer == "opengl"
+
+
+@pytest.mark.parametrize("method", ["visual-hull", "absorption-only"])
+def test_training_projection_reproduces_the_dataset_images(datasets, method):
+    ds = ImageDataset(datasets[method])
+    config = get_preset("smoke", method=method, data=str(ds.path), device="cpu")
+    m = build_method(config, torch.device("cpu"))
+    for i in range(3):
+        vol = torch.from_numpy(ds.voxels(int(i))).float()[None, None]
+        az, el = ds.view(i)
+        img = m.project(vol, torch.tensor([az]), torch.tensor([el]))
+        np.testing.assert_array_equal(projection.from_network(img)[0, 0], ds.image(i))
+
+
+@pytest.mark.parametrize(
+    "method, data",
+    [("visual-hull", "visual-hull"), ("absorption-only", "absorption-only"), ("dcgan", "opengl")],
+)
+def test_smoke_training_of_each_baseline(datasets, tmp_path, method, data):
+    config = get_preset("smoke", method=method, data=str(datasets[data]), device="cpu")
+    result = train(config, tmp_path / method, progress=False)
+    log = read_log(tmp_path / method)
+    assert log and all(np.isfinite(r["loss_g"]) and np.isfinite(r["loss_d"]) for r in log)
+    assert result is not None
+    assert list((tmp_path / method).glob("*.pt")) or list((tmp_path / method).rglob("*.pt"))
+
+
+def test_baseline_refuses_the_wrong_dataset(datasets, tmp_path):
+    config = get_preset("smoke", method="visual-hull", data=str(datasets["opengl"]), device="cpu")
+    with pytest.raises(Exception, match="visual-hull"):
+        train(config, tmp_path / "wrong", progress=False)
+
+
+def test_gradients_reach_the_generator_through_the_projection(datasets):
+    config = get_preset(
+        "smoke", method="visual-hull", data=str(datasets["visual-hull"]), device="cpu"
+    )
+    m = build_method(config, torch.device("cpu"))
+    z = torch.randn(2, config.z_dim)
+    vol = m.G(z)
+    img = m.project(vol, torch.tensor([10.0, 200.0]), torch.tensor([20.0, 40.0]))
+    img.sum().backward()
+    assert all(p.grad is not None for p in m.G.parameters() if p.requires_grad)
