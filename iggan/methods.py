@@ -1,0 +1,357 @@
+"""Methods that plug into the one training loop (:mod:`iggan.training`); the GAN math lives here.
+
+A method owns its networks and optimizers and implements the phases of one iteration. The loop
+calls, per iteration and in this order::
+
+    fake = method.generate(batch)                  # G forward, once (z, views, thresholds given)
+    volumes = method.offtheshelf_volumes(fake)     # binary grids for R_d, or None
+    ... the loop submits R_d(volumes) to the render pool (asynchronous) ...
+    method.g_step(batch, fake)                     # overlaps the off-the-shelf renders
+    rendered = pending.result()                    # (B, 1, R, R) in [-1, 1], or None
+    method.d_step(batch, fake, rendered)
+    method.r_step(batch, fake, rendered)           # no-op for methods without a neural renderer
+
+The G step comes first so that the off-the-shelf renders of this iteration's volumes run while G's
+forward and backward passes compute (the order is still 1:1:1; D and R see the volumes the G step
+started from, which is exactly the paired x_c / x_d of the paper's equations 2, 5 and 8).
+
+Every phase returns a dict of float statistics for the log. Losses are checked for finiteness
+*before* any backward pass or optimizer step, so a non-finite loss leaves the networks as they were
+(:class:`NonFiniteLossError`).
+
+Baselines (issue 6) subclass :class:`Method`: Visual Hull and Absorption-Only replace the image
+formation (``offtheshelf_volumes`` returns None, ``d_step`` projects ``fake.x_c`` differentiably,
+``r_step`` stays a no-op); the 2D-DCGAN replaces the generator. Register them in :data:`METHODS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from shapenet_render.projection import view_transform
+
+from . import losses
+from .config import TrainConfig
+from .networks import Discriminator, Generator3D, RenderNet
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite; raised before it could touch any weight."""
+
+    def __init__(self, name: str, value: float):
+        super().__init__(f"{name} is {value}")
+        self.name, self.value = name, value
+
+
+@dataclass
+class Batch:
+    """What one iteration draws, on the training device.
+
+    real : (B, 1, R, R) float in [-1, 1], data images.
+    z : (B, z_dim) float, latents.
+    azimuth, elevation : (B,) float degrees, one fresh view per generated sample, drawn from the
+        dataset's view distribution.
+    thresholds : (B,) float in [0, 1), one binarisation threshold per volume (section 4.1).
+    """
+
+    real: torch.Tensor
+    z: torch.Tensor
+    azimuth: torch.Tensor
+    elevation: torch.Tensor
+    thresholds: torch.Tensor
+
+
+@dataclass
+class Fake:
+    """One iteration's generated samples.
+
+    x_c : (B, 1, N, N, N) continuous volumes in [0, 1], attached to G's graph (the G step
+        backpropagates through it once).
+    x_d : (B, 1, N, N, N) binary volumes [x_c > t], detached, or None.
+    neural : (B, 1, R, R) neural renders R_phi(x_c) from the G step, detached (for a D that sees
+        neural renders), or None.
+    cam_c : (B, 1, M, M, M) camera-frame x_c from the G step, detached (the R step renders it
+        again with DOM; the view transform is a large share of a CPU iteration), or None.
+    """
+
+    x_c: torch.Tensor
+    x_d: torch.Tensor | None = None
+    neural: torch.Tensor | None = None
+    cam_c: torch.Tensor | None = None
+
+
+@contextlib.contextmanager
+def frozen(*modules: nn.Module, eval_mode: bool = True) -> Iterator[None]:
+    """Freeze modules for a phase that must not update them: parameters stop requiring gradients
+    (so nothing accumulates in ``.grad``) and, with ``eval_mode``, the modules run in eval mode
+    (spectral norm then skips its power iteration: a frozen D's weights stay bit-identical)."""
+    saved = [(m, m.training, [p.requires_grad for p in m.parameters()]) for m in modules]
+    for m in modules:
+        m.requires_grad_(False)
+        if eval_mode:
+            m.eval()
+    try:
+        yield
+    finally:
+        for m, training, flags in saved:
+            m.train(training)
+            for p, flag in zip(m.parameters(), flags, strict=True):
+                p.requires_grad_(flag)
+
+
+def _no_sync(module: nn.Module) -> None:
+    """Default gradient synchronisation: single process, nothing to do."""
+
+
+def _identity_reduce(value: torch.Tensor) -> torch.Tensor:
+    return value
+
+
+class Method:
+    """Base class of the methods the training loop can run. See the module docstring.
+
+    Subclasses set :attr:`name`, build ``self.modules`` (name -> nn.Module) and ``self.optimizers``
+    (the same names -> optimizer) in ``__init__``, and implement the phases.
+    """
+
+    name: ClassVar[str] = ""
+    #: The dataset renderer this method's real images must come from (``DatasetSpec.renderer``).
+    dataset_renderer: ClassVar[str] = "opengl"
+    #: Whether the method has a neural renderer that ``TrainConfig.renderer_init`` initialises.
+    has_neural_renderer: ClassVar[bool] = False
+
+    def __init__(self, config: TrainConfig, device: torch.device):
+        self.config = config
+        self.device = device
+        self.modules: dict[str, nn.Module] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        #: Set by the loop under torchrun: average a module's gradients over the processes.
+        self.sync_grads: Callable[[nn.Module], None] = _no_sync
+        #: Set by the loop under torchrun: average a scalar over the processes.
+        self.all_mean: Callable[[torch.Tensor], torch.Tensor] = _identity_reduce
+
+    # -- phases -----------------------------------------------------------------------------------
+    def generate(self, batch: Batch) -> Fake:
+        raise NotImplementedError
+
+    def offtheshelf_volumes(self, fake: Fake) -> np.ndarray | None:
+        """(B, N, N, N) bool grids (world layout [x, y, z]) to render with R_d, or None."""
+        return None
+
+    def g_step(self, batch: Batch, fake: Fake) -> dict[str, float]:
+        raise NotImplementedError
+
+    def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
+        raise NotImplementedError
+
+    def r_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
+        return {}
+
+    @torch.no_grad()
+    def sample(
+        self, z: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """Samples for grids and ``igbench sample``: ``volumes`` (B, 1, N, N, N) in [0, 1] if the
+        method makes shapes, and ``images`` (B, 1, R, R) in [-1, 1], the method's own rendering
+        (the neural render for IG-GAN). Must not change any state (eval mode, no grad)."""
+        raise NotImplementedError
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _check(self, name: str, loss: torch.Tensor) -> float:
+        """The loss as a float (averaged over processes); raises if it is not finite."""
+        value = float(self.all_mean(loss.detach()))
+        if not math.isfinite(value):
+            raise NonFiniteLossError(name, value)
+        return value
+
+    def _update(self, module_name: str, loss: torch.Tensor) -> None:
+        """zero_grad, backward, synchronise gradients across processes, step."""
+        opt = self.optimizers[module_name]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.sync_grads(self.modules[module_name])
+        opt.step()
+
+    def _adam(self, module: nn.Module, lr: float) -> torch.optim.Adam:
+        c = self.config
+        return torch.optim.Adam(module.parameters(), lr=lr, betas=(c.beta1, c.beta2))
+
+
+class IGGAN(Method):
+    """IG-GAN (Lunz et al. 2020, section 3): G, the neural renderer R_phi and D, with the
+    off-the-shelf renderer R_d in the loop.
+
+    D step (eq. 2): real images against R_d(x_d), x_d = [x_c > t], one t ~ U[0, 1) per volume
+    (or against R_phi(x_c) with ``d_input="neural"``, Table 2). G step (eq. 7): minimise
+    -log D(R_phi(T(G(z)))) with R and D frozen, so gradients reach G only through R_phi. R step
+    (eq. 9): L2(R_phi(T(x_d)), R_d(x_d)) + lambda * DOM, DOM = (log D(R_d(x_d)) - log D(R_phi(T(x_c))))^2
+    with the target detached, x_c detached (G is not updated here) and D frozen (eq. 8). T is the
+    view transform into the camera frame of each sample's view. ``renderer_mode="fixed"`` skips the
+    R step; ``use_dom=False`` drops the DOM term.
+    """
+
+    name = "iggan"
+    dataset_renderer = "opengl"
+    has_neural_renderer = True
+
+    def __init__(self, config: TrainConfig, device: torch.device):
+        super().__init__(config, device)
+        c = config
+        self.G = Generator3D(c.voxel_res, c.z_dim, c.g_channels, out_bias_init=c.g_out_bias)
+        self.R = RenderNet(
+            c.view_volume_res, c.image_res, c.r_channels_3d, c.r_channels_2d, c.r_downsample
+        )
+        self.D = Discriminator(c.image_res, c.d_channels)
+        self.modules = {"G": self.G.to(device), "D": self.D.to(device), "R": self.R.to(device)}
+        self.optimizers = {"G": self._adam(self.G, c.lr_g), "D": self._adam(self.D, c.lr_d)}
+        if c.renderer_mode == "retrained":
+            self.optimizers["R"] = self._adam(self.R, c.lr_r)
+        else:
+            self.R.requires_grad_(False)
+
+    @property
+    def needs_offtheshelf(self) -> bool:
+        """R_d(x_d) is needed by D (``d_input="opengl"``) or by R's L2 (``retrained``)."""
+        return self.config.d_input == "opengl" or self.config.renderer_mode == "retrained"
+
+    def to_camera(
+        self, volume: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
+    ) -> torch.Tensor:
+        """T(volume): (B, 1, N, N, N) world frame -> (B, 1, M, M, M) camera frame of each view."""
+        return view_transform(volume, azimuth, elevation, out_res=self.config.view_volume_res)
+
+    def render_neural(
+        self, volume: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
+    ) -> torch.Tensor:
+        """R_phi(T(volume)): (B, 1, N, N, N) world-frame -> (B, 1, R, R) images (linear output)."""
+        return self.R(self.to_camera(volume, azimuth, elevation))
+
+    # -- phases -----------------------------------------------------------------------------------
+    def generate(self, batch: Batch) -> Fake:
+        self.G.train()
+        x_c = self.G(batch.z)
+        x_d = losses.binarize(x_c, batch.thresholds) if self.needs_offtheshelf else None
+        return Fake(x_c=x_c, x_d=x_d)
+
+    def offtheshelf_volumes(self, fake: Fake) -> np.ndarray | None:
+        if fake.x_d is None:
+            return None
+        return fake.x_d[:, 0].to("cpu", torch.bool).numpy()
+
+    def g_step(self, batch: Batch, fake: Fake) -> dict[str, float]:
+        # Gradients reach G only through R_phi: R and D are frozen, and the loss is eq. 7's
+        # non-saturating -log D(R_phi(x_c)), computed with a log-sigmoid of D's logits.
+        with frozen(self.R, self.D):
+            cam = self.to_camera(fake.x_c, batch.azimuth, batch.elevation)
+            neural = self.R(cam)
+            loss = losses.g_loss_nonsaturating(self.D(neural))
+        value = self._check("loss_g", loss)
+        self._update("G", loss)
+        fake.neural, fake.cam_c = neural.detach(), cam.detach()
+        return {"loss_g": value}
+
+    def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
+        c = self.config
+        if c.d_input == "opengl":
+            if rendered is None:
+                raise ValueError("d_input='opengl' needs the off-the-shelf renders")
+            fake_images = rendered
+        else:
+            if fake.neural is None:
+                raise ValueError("d_input='neural' needs the G step's neural renders")
+            fake_images = fake.neural
+        self.D.train()
+        b = batch.real.shape[0]
+        # One forward over real and fake together: D has no batch statistics (spectral norm only),
+        # so this equals two forwards, with one spectral-norm power iteration instead of two.
+        logits = self.D(torch.cat([batch.real, fake_images.detach()]))
+        real_logits, fake_logits = logits[:b], logits[b:]
+        loss = losses.d_loss(real_logits, fake_logits)
+        value = self._check("loss_d", loss)
+        correct = torch.cat([real_logits > 0, fake_logits < 0]).float().mean()
+        accuracy = float(self.all_mean(correct.detach()))
+        gate = c.d_gate_accuracy
+        update = gate is None or accuracy < gate
+        if update:
+            self._update("D", loss)
+        return {
+            "loss_d": value,
+            "d_accuracy": accuracy,
+            "d_updated": float(update),
+            "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
+            "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
+        }
+
+    def r_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
+        c = self.config
+        if c.renderer_mode == "fixed":
+            return {}
+        if rendered is None or fake.x_d is None:
+            raise ValueError("the R step needs x_d and its off-the-shelf renders")
+        b = rendered.shape[0]
+        az, el = batch.azimuth, batch.elevation
+        with frozen(self.D):
+            if c.use_dom:
+                # R_phi on x_d (for L2) and on x_c (for DOM) in one forward: RenderNet has no batch
+                # statistics, so each sample is rendered independently. x_c is detached (this
+                # phase trains R only); its camera-frame volume is the G step's.
+                cam_c = fake.cam_c
+                if cam_c is None:
+                    cam_c = self.to_camera(fake.x_c.detach(), az, el)
+                cams = torch.cat([self.to_camera(fake.x_d, az, el), cam_c])
+                pred = self.R(cams)
+                pred_d, pred_c = pred[:b], pred[b:]
+                with torch.no_grad():
+                    target = losses.log_d(self.D(rendered))  # F(R_d(x_d)), a constant
+                dom = losses.dom_loss(target, losses.log_d(self.D(pred_c)))
+            else:
+                pred_d = self.render_neural(fake.x_d, az, el)
+                dom = torch.zeros((), device=rendered.device)
+            l2 = losses.renderer_l2(pred_d, rendered)
+            loss = losses.renderer_loss(l2, dom, c.dom_weight if c.use_dom else 0.0)
+        value = self._check("loss_r", loss)
+        stats = {"loss_r": value, "loss_r_l2": float(l2.detach())}
+        if c.use_dom:
+            stats["loss_dom"] = float(dom.detach())
+        self._update("R", loss)
+        return stats
+
+    @torch.no_grad()
+    def sample(
+        self, z: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        was_training = self.G.training
+        self.G.eval()  # running BatchNorm statistics: sampling must not change any state
+        try:
+            volumes = self.G(z)
+            images = self.render_neural(volumes, azimuth, elevation)
+        finally:
+            self.G.train(was_training)
+        return {"volumes": volumes, "images": images}
+
+    def load_renderer(self, state_dict: dict[str, torch.Tensor]) -> None:
+        """Initialise R_phi from a pre-trained renderer's state_dict."""
+        self.R.load_state_dict(state_dict)
+
+
+#: The loop's method registry: ``igbench train NAME`` -> class. Baselines register here.
+METHODS: dict[str, type[Method]] = {IGGAN.name: IGGAN}
+
+
+def build_method(config: TrainConfig, device: torch.device) -> Method:
+    """The configured method, with its networks on ``device`` (initialised from torch's RNG)."""
+    try:
+        cls = METHODS[config.method]
+    except KeyError:
+        raise ValueError(
+            f"unknown method {config.method!r}; choose one of {', '.join(sorted(METHODS))}"
+        ) from None
+    return cls(config, device)

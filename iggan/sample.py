@@ -1,0 +1,127 @@
+"""Samples from a trained run: volumes, meshes (marching cubes) and a grid of their renders.
+
+``sample(run_dir, n, out)`` loads the run's newest checkpoint, generates ``n`` volumes from a fixed
+seed, and writes into ``out``::
+
+    volumes.npy          (n, N, N, N) float16 occupancies in [0, 1], world layout [x, y, z]
+    sample_XXX.obj|.ply  the level-``threshold`` isosurface of each volume (marching cubes), in world
+                         units: the grid covers the unit cube [-0.5, 0.5]^3 as everywhere in igbench
+    renders.png          OpenGL renders of ``volume > threshold`` (the renderer settings the run
+                         trained with), views spread over the dataset's azimuth range
+    neural.png           the method's own renders of the same samples (IG-GAN: R_phi(x_c))
+
+A volume with nothing above the threshold gets no mesh (listed in :attr:`SampleResult.empty`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from shapenet_render.dataset import DatasetSpec
+from shapenet_render.pool import render_many
+from shapenet_render.preview import image_grid, save_png
+from shapenet_render.projection import from_network
+from shapenet_render.renderer import RenderSettings
+
+from . import checkpoint as ckpt_io
+from .config import TrainConfig
+from .methods import build_method
+from .training import load_triton_before_gl, opengl_images, resolve_device, sample_inputs
+
+MESH_FORMATS = ("obj", "ply")
+
+
+@dataclass
+class SampleResult:
+    out: Path
+    checkpoint: Path
+    iteration: int
+    meshes: list[Path] = field(default_factory=list)
+    empty: list[int] = field(default_factory=list)
+    """Indices of samples with no voxel above the threshold (no mesh written)."""
+
+
+def volume_to_mesh(volume: np.ndarray, threshold: float = 0.5) -> trimesh.Trimesh | None:
+    """Marching-cubes isosurface of an (N, N, N) occupancy at ``threshold``, in world units.
+
+    The grid is padded with one empty voxel per side so that surfaces touching the border close.
+    Voxel (i, j, k)'s centre maps to ((i + 0.5) / N - 0.5, ...), as in docs/conventions.md; faces
+    are oriented outwards. Returns None when nothing exceeds the threshold.
+    """
+    from skimage.measure import marching_cubes
+
+    vol = np.asarray(volume, dtype=np.float32)
+    n = vol.shape[0]
+    if vol.ndim != 3 or vol.shape != (n, n, n):
+        raise ValueError(f"volume must be (N, N, N), got {vol.shape}")
+    if not (vol > threshold).any():
+        return None
+    verts, faces, _, _ = marching_cubes(
+        np.pad(vol, 1), level=threshold, gradient_direction="ascent"
+    )
+    verts = (verts - 0.5) / n - 0.5  # padded index p = i + 1 -> centre (i + 0.5) / n - 0.5
+    return trimesh.Trimesh(verts, faces, process=False)
+
+
+def sample(
+    run_dir: str | Path,
+    n: int = 16,
+    out: str | Path | None = None,
+    seed: int = 0,
+    threshold: float = 0.5,
+    formats: tuple[str, ...] = ("obj",),
+    checkpoint: str | Path | None = None,
+    device: str = "auto",
+    workers: int | None = None,
+) -> SampleResult:
+    """Write ``n`` samples of a run (newest checkpoint unless ``checkpoint``) into ``out``."""
+    run_dir = Path(run_dir)
+    path = Path(checkpoint) if checkpoint else ckpt_io.latest_checkpoint(run_dir)
+    if path is None:
+        raise ckpt_io.CheckpointError(f"{run_dir}: no checkpoint to sample from")
+    bad = [f for f in formats if f not in MESH_FORMATS]
+    if bad:
+        raise ValueError(f"unknown mesh format {bad[0]!r}; choose from {', '.join(MESH_FORMATS)}")
+    data = ckpt_io.load_checkpoint(path, kind="train")
+    config = replace(TrainConfig.from_dict(data["config"]), device=device)
+    dev = resolve_device(config.device)
+    method = build_method(config, dev)
+    for name, module in method.modules.items():
+        module.load_state_dict(data["modules"][name])
+    spec = DatasetSpec(**data["extra"]["dataset"]["spec"])
+    z, az, el = sample_inputs(config, spec.azimuth_range, spec.elevation_range, n=n, seed=seed)
+    result = method.sample(z.to(dev), az.to(dev), el.to(dev))
+    out = Path(out) if out else run_dir / "samples" / f"final-{data['iteration']:08d}"
+    out.mkdir(parents=True, exist_ok=True)
+    res = SampleResult(out, path, int(data["iteration"]))
+    ncols = min(n, 8)
+
+    if "volumes" in result:
+        vols = result["volumes"][:, 0].float().cpu().numpy()
+        np.save(out / "volumes.npy", vols.astype(np.float16))
+        for i, vol in enumerate(vols):
+            mesh = volume_to_mesh(vol, threshold)
+            if mesh is None:
+                res.empty.append(i)
+                continue
+            for fmt in formats:
+                target = out / f"sample_{i:03d}.{fmt}"
+                mesh.export(target)
+                res.meshes.append(target)
+        settings = RenderSettings(**data["extra"]["render_settings"])
+        load_triton_before_gl()
+
+        class _Pool:  # opengl_images wants .render(items)
+            @staticmethod
+            def render(items):
+                return render_many(items, settings=settings, workers=workers or 1)
+
+        renders = opengl_images(_Pool, result["volumes"].cpu(), az, el, threshold)
+        save_png(image_grid(list(renders), ncols=ncols), out / "renders.png")
+    neural = from_network(result["images"].cpu())[:, 0]
+    save_png(image_grid(list(neural), ncols=ncols), out / "neural.png")
+    return res

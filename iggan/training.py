@@ -1,0 +1,809 @@
+"""The one training loop. Every method (IG-GAN, and the baselines) runs through :func:`train`.
+
+The loop owns what is common to all methods: the run directory, real images, latents, views and
+thresholds, the off-the-shelf render pool, logging, sample grids, checkpoints, resumption, signals
+and multi-process training. The GAN math lives in the method (:mod:`iggan.methods`).
+
+Run directory::
+
+    config.json            the resolved TrainConfig
+    log.jsonl              one JSON record per ``log_every`` iterations: means of the losses and
+                           statistics since the last record, phase timings (seconds), the share of
+                           the iteration spent waiting for the off-the-shelf renderer, it/s; a
+                           run that stops between records writes a ``partial`` one (dropped when
+                           the run resumes); events (``interrupted``, ``non_finite``) too
+    samples/samples-<iteration>.png
+                           row 1: OpenGL renders of the fixed samples thresholded at 0.5;
+                           row 2: the method's own (neural) renders of the same samples;
+                           row 3: real images, for reference
+    checkpoints/ckpt-<iteration>.pt
+                           see :mod:`iggan.checkpoint`
+    tensorboard/           only when the ``tensorboard`` package is installed
+
+Real images. Datasets in modes 500, one-per-model and lvp are sampled from their stored images,
+shuffled per epoch. An ``unlimited`` dataset (paper 4.2: "we render each object from a different
+viewpoint throughout each training epoch") instead renders, for every sample, a fresh view of the
+epoch (``ImageDataset.fresh_views``) of a stored model's voxel grid through the same render pool
+that renders the generated volumes, with the dataset's own render settings; epoch 0's fresh views
+are the stored views.
+
+Overlap. The off-the-shelf renders of an iteration (its generated x_d, and the real images of an
+unlimited dataset) are submitted to the pool right after G's forward pass and collected only after
+the G step, so the OpenGL work runs beside G's forward and backward passes; ``t_render_wait``
+measures what is left of it on the critical path.
+
+Multi-process. Under ``torchrun`` (``WORLD_SIZE > 1``) each process trains on its own batches
+(seeded by rank) and averages gradients with ``all_reduce`` after every backward pass, which is what
+``DistributedDataParallel`` does (without its bucketing); explicit averaging keeps the GAN phases'
+freezing of D and R simple. NCCL on CUDA, gloo on the CPU. Process 0 writes logs, samples and
+checkpoints; checkpoints hold every process's RNG states, so resuming with the same number of
+processes continues identically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from shapenet_render.dataset import ImageDataset
+from shapenet_render.io_utils import atomic_path
+from shapenet_render.pool import RenderItem, RenderPool
+from shapenet_render.projection import from_network, to_network
+from shapenet_render.renderer import RenderSettings
+
+from . import checkpoint as ckpt_io
+from .config import ConfigError, TrainConfig
+from .methods import METHODS, Batch, Method, NonFiniteLossError, build_method
+
+log = logging.getLogger(__name__)
+
+#: Config fields that may change when a run resumes (they do not change the math).
+RESUMABLE_CHANGES = frozenset(
+    {
+        "iterations",
+        "log_every",
+        "sample_every",
+        "checkpoint_every",
+        "keep_checkpoints",
+        "device",
+        "render_workers",
+        "torch_threads",
+        "data",
+    }
+)
+#: Threshold for the OpenGL renders of sample grids (a display choice; training draws t ~ U[0,1)).
+SAMPLE_THRESHOLD = 0.5
+
+
+class TrainingError(RuntimeError):
+    """Training cannot start or go on; the message says why and what to do."""
+
+
+@dataclass
+class TrainResult:
+    """How a call to :func:`train` ended."""
+
+    run_dir: Path
+    iteration: int
+    """Iterations completed."""
+    status: str
+    """``finished`` or ``interrupted`` (SIGINT/SIGTERM; a checkpoint was written)."""
+    checkpoint: Path | None
+    seconds_per_iteration: float | None
+    """Mean over this call's iterations, the first (warm-up) excluded when there are others."""
+    render_wait_share: float | None
+    """Share of those iterations' time spent waiting for the off-the-shelf renderer."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Devices and processes
+# --------------------------------------------------------------------------------------------------
+
+
+def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+    """``auto`` -> cuda when available (the process's local GPU under torchrun), else cpu."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        name = f"cuda:{local_rank}"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device: {name} requested but CUDA is not available")
+    return torch.device(name)
+
+
+class Distributed:
+    """This process's place in a ``torchrun`` job (a single process when WORLD_SIZE is unset)."""
+
+    def __init__(self, device_name: str):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        self.device = resolve_device(device_name, self.local_rank)
+        self.owns_group = False
+        if self.world > 1:
+            import torch.distributed as dist
+
+            if not dist.is_initialized():
+                backend = "nccl" if self.device.type == "cuda" else "gloo"
+                if self.device.type == "cuda":
+                    torch.cuda.set_device(self.device)
+                dist.init_process_group(backend)
+                self.owns_group = True
+
+    @property
+    def enabled(self) -> bool:
+        return self.world > 1
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def attach(self, method: Method) -> None:
+        """Start every process from process 0's weights and average gradients and losses."""
+        if not self.enabled:
+            return
+        import torch.distributed as dist
+
+        for module in method.modules.values():
+            for t in list(module.parameters()) + list(module.buffers()):
+                dist.broadcast(t.data, src=0)
+        method.sync_grads = self._average_grads
+        method.all_mean = self._mean
+
+    def _average_grads(self, module: nn.Module) -> None:
+        """Average gradients over processes; take process 0's buffers (BatchNorm running
+        statistics), as DistributedDataParallel's ``broadcast_buffers`` does."""
+        import torch.distributed as dist
+
+        for buf in module.buffers():
+            dist.broadcast(buf, src=0)
+
+        grads = [p.grad for p in module.parameters() if p.grad is not None]
+        if not grads:
+            return
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        dist.all_reduce(flat)
+        flat /= self.world
+        offset = 0
+        for g in grads:
+            g.copy_(flat[offset : offset + g.numel()].view_as(g))
+            offset += g.numel()
+
+    def _mean(self, value: torch.Tensor) -> torch.Tensor:
+        import torch.distributed as dist
+
+        value = value.detach().float().clone()
+        dist.all_reduce(value)
+        return value / self.world
+
+    def any(self, flag: bool) -> bool:
+        """True on every process if ``flag`` is true on any (e.g. a stop signal)."""
+        if not self.enabled:
+            return flag
+        import torch.distributed as dist
+
+        t = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        dist.all_reduce(t)
+        return bool(t.item() > 0)
+
+    def gather(self, obj: Any) -> list[Any]:
+        """Every process's ``obj``, in rank order."""
+        if not self.enabled:
+            return [obj]
+        import torch.distributed as dist
+
+        out: list[Any] = [None] * self.world
+        dist.all_gather_object(out, obj)
+        return out
+
+    def barrier(self) -> None:
+        if self.enabled:
+            import torch.distributed as dist
+
+            dist.barrier()
+
+    def close(self) -> None:
+        if self.owns_group:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+# --------------------------------------------------------------------------------------------------
+# Real images
+# --------------------------------------------------------------------------------------------------
+
+
+class RealImages:
+    """Which real images iteration ``i`` uses, as a pure function of (seed, i, rank).
+
+    Samples are drawn without replacement from a fresh permutation per epoch (numpy, seeded by
+    (seed, epoch)); process ``rank`` of ``world`` takes its own slice of every global batch. Being
+    stateless, it needs nothing in the checkpoint to resume exactly.
+    """
+
+    def __init__(self, dataset: ImageDataset, batch_size: int, seed: int, rank=0, world=1):
+        self.ds = dataset
+        self.batch_size, self.seed, self.rank, self.world = batch_size, seed, rank, world
+        self.unlimited = dataset.spec.mode == "unlimited"
+        self.views_per_model = dataset.spec.n_views
+        self.n = dataset.n_models * self.views_per_model if self.unlimited else len(dataset)
+        if self.n == 0:
+            raise TrainingError(f"{dataset.path}: the dataset holds no images")
+        self._perms: dict[int, np.ndarray] = {}
+
+    def _perm(self, epoch: int) -> np.ndarray:
+        if epoch not in self._perms:
+            if len(self._perms) > 2:
+                self._perms.clear()
+            self._perms[epoch] = np.random.default_rng([self.seed, epoch, 0x4EA1]).permutation(
+                self.n
+            )
+        return self._perms[epoch]
+
+    def units(self, iteration: int) -> list[tuple[int, int]]:
+        """(epoch, unit) per sample: unit = image index, or model * views + view (unlimited)."""
+        b = self.batch_size
+        start = (iteration * self.world + self.rank) * b
+        return [
+            (p // self.n, int(self._perm(p // self.n)[p % self.n])) for p in range(start, start + b)
+        ]
+
+    def stored(self, iteration: int) -> torch.Tensor:
+        """(B, 1, R, R) float in [-1, 1] from the file (non-unlimited datasets)."""
+        imgs = np.stack([self.ds.image(i) for _, i in self.units(iteration)])
+        return to_network(imgs).unsqueeze(1)
+
+    def render_items(self, iteration: int) -> list[RenderItem]:
+        """Fresh views of stored models (unlimited datasets), to be rendered by the pool."""
+        items = []
+        for epoch, unit in self.units(iteration):
+            model, k = divmod(unit, self.views_per_model)
+            az, el = self.ds.fresh_views(model, epoch)[k]
+            items.append(RenderItem.voxels(self.ds.voxels(model), float(az), float(el)))
+        return items
+
+
+def dataset_render_settings(ds: ImageDataset) -> RenderSettings:
+    """The off-the-shelf renderer settings the dataset's images were made with."""
+    raw = ds.attrs.get("render_settings")
+    if raw:
+        try:
+            return RenderSettings(**json.loads(raw))
+        except (TypeError, ValueError) as exc:
+            raise TrainingError(
+                f"{ds.path}: render settings {raw} are not understood by this igbench ({exc})"
+            ) from exc
+    return RenderSettings(resolution=ds.resolution)
+
+
+def check_dataset(config: TrainConfig, ds: ImageDataset) -> None:
+    """One clear line when a dataset cannot train this config."""
+    want = METHODS[config.method].dataset_renderer if config.method in METHODS else None
+    if want is not None and ds.spec.renderer != want:
+        raise TrainingError(
+            f"{ds.path}: rendered with {ds.spec.renderer!r}, but {config.method} trains on "
+            f"{want!r} images"
+        )
+    if ds.resolution != config.image_res:
+        raise TrainingError(
+            f"{ds.path}: images are {ds.resolution}x{ds.resolution} but the {config.preset} "
+            f"config trains on {config.image_res}x{config.image_res}; render the dataset with the "
+            f"same --preset, or pass --image-res {ds.resolution}"
+        )
+
+
+def load_triton_before_gl() -> None:
+    """Import triton now, before this process makes a GL context.
+
+    Triton (imported by torch.optim on first use, through torch._dynamo) and Mesa's software GL
+    driver (llvmpipe) each carry their own LLVM; importing triton *after* a llvmpipe context exists
+    segfaults the process. Call this before rendering in-process in a process that trains.
+    """
+    try:
+        import triton  # noqa: F401
+    except ImportError:  # a torch build without triton: nothing to order
+        pass
+
+
+class _InlinePool:
+    """The render pool's interface, rendering in this process when ``render_workers = 0``."""
+
+    def __init__(self, settings: RenderSettings):
+        from shapenet_render.renderer import Renderer
+
+        load_triton_before_gl()
+        self._renderer = Renderer(settings)
+
+    def render(self, items):
+        return [item.render(self._renderer, ("image",)) for item in items]
+
+    def render_async(self, items):
+        pool = self
+
+        class _Pending:
+            def result(self):  # rendered on demand: with no workers, all of it is waiting time
+                return pool.render(items)
+
+        return _Pending()
+
+    def close(self):
+        pass
+
+
+def open_render_pool(settings: RenderSettings, workers: int, voxel_res: int = 16):
+    """The render pool (or an in-process stand-in), with every worker started and its GL context
+    made, so that start-up does not count as waiting in the first iteration."""
+    if workers == 0:
+        return _InlinePool(settings)
+    pool = RenderPool(settings, workers=workers)
+    grid = np.zeros((voxel_res,) * 3, bool)
+    grid[voxel_res // 2, voxel_res // 2, voxel_res // 2] = True
+    # One single-item job per worker, all in flight at once: the executor starts a process for each.
+    warm = [pool.render_async([RenderItem.voxels(grid, 0.0, 0.0)]) for _ in range(workers)]
+    for job in warm:
+        job.result()
+    return pool
+
+
+def _images_from(results) -> torch.Tensor:
+    return to_network(np.stack([r.image for r in results])).unsqueeze(1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Run directory: config, log, samples
+# --------------------------------------------------------------------------------------------------
+
+
+def load_run_config(run_dir: str | Path) -> TrainConfig:
+    """The config saved in a run directory (for ``--resume`` and ``igbench sample``)."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise TrainingError(f"{run_dir}: not a run directory (no config.json)")
+    return TrainConfig.from_dict(json.loads(path.read_text()))
+
+
+class RunLog:
+    """JSON-lines log (and TensorBoard scalars when tensorboard is installed), process 0 only."""
+
+    def __init__(self, run_dir: Path, start: int, enabled: bool):
+        self.path = run_dir / "log.jsonl"
+        self.enabled = enabled
+        self._tb = None
+        if not enabled:
+            return
+        if self.path.exists():
+            # Resuming: drop records past the checkpoint we continue from, and partial windows
+            # (the resumed run logs them whole).
+            keep = []
+            for line in self.path.read_text().splitlines():
+                rec = json.loads(line) if line.strip() else None
+                if rec and rec.get("iteration", 0) <= start and not rec.get("partial"):
+                    keep.append(line)
+            with atomic_path(self.path) as tmp:
+                tmp.write_text("".join(line + "\n" for line in keep))
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._tb = SummaryWriter(str(run_dir / "tensorboard"), purge_step=start + 1)
+        except ImportError:  # optional dependency
+            self._tb = None
+
+    def write(self, record: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps(record, sort_keys=True) + "\n")
+        if self._tb is not None and "iteration" in record:
+            for k, v in record.items():
+                if isinstance(v, float | int) and k != "iteration":
+                    self._tb.add_scalar(k, v, record["iteration"])
+
+    def close(self) -> None:
+        if self._tb is not None:
+            self._tb.close()
+
+
+def read_log(run_dir: str | Path) -> list[dict[str, Any]]:
+    """The records of a run's log.jsonl."""
+    path = Path(run_dir) / "log.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def sample_inputs(
+    config: TrainConfig, azimuth_range, elevation_range, n: int | None = None, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Fixed latents (n, z_dim) and views (n,) x 2 for sample grids: azimuths spread evenly over the
+    dataset's range, elevation at the middle of its range."""
+    n = n or config.n_samples
+    gen = torch.Generator().manual_seed(config.seed * 7919 + seed + 0x5A)
+    z = torch.randn(n, config.z_dim, generator=gen)
+    lo, hi = azimuth_range
+    az = torch.tensor([lo + (hi - lo) * (i + 0.5) / n for i in range(n)])
+    el = torch.full((n,), 0.5 * (elevation_range[0] + elevation_range[1]))
+    return z, az, el
+
+
+def opengl_images(pool, volumes: torch.Tensor, azimuth, elevation, threshold: float) -> np.ndarray:
+    """(B, H, W) uint8 off-the-shelf renders of ``volumes > threshold`` ((B, 1, N, N, N))."""
+    grids = (volumes[:, 0] > threshold).cpu().numpy()
+    items = [
+        RenderItem.voxels(g, float(a), float(e))
+        for g, a, e in zip(grids, azimuth.tolist(), elevation.tolist(), strict=True)
+    ]
+    return np.stack([r.image for r in pool.render(items)])
+
+
+def write_sample_grid(path: Path, method: Method, pool, inputs, real: np.ndarray) -> None:
+    """Rows: OpenGL renders of thresholded samples, the method's own renders, real images."""
+    from shapenet_render.preview import image_grid, save_png
+
+    z, az, el = (t.to(method.device) for t in inputs)
+    out = method.sample(z, az, el)
+    rows: list[np.ndarray] = []
+    if "volumes" in out:
+        rows.extend(opengl_images(pool, out["volumes"], az.cpu(), el.cpu(), SAMPLE_THRESHOLD))
+    rows.extend(from_network(out["images"])[:, 0])
+    rows.extend(real[: len(z)])
+    save_png(image_grid(rows, ncols=len(z)), path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Signals
+# --------------------------------------------------------------------------------------------------
+
+
+class StopSignal:
+    """Turns SIGINT/SIGTERM into a flag the loop checks once per iteration (a second SIGINT
+    interrupts at once). Installs handlers only in the main thread; restores them on exit."""
+
+    def __init__(self):
+        self.requested: str | None = None
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignal:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = signal.Signals(signum).name
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+
+
+# --------------------------------------------------------------------------------------------------
+# The loop
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_resume_config(saved: TrainConfig, given: TrainConfig) -> None:
+    changed = [
+        k
+        for k, v in given.to_dict().items()
+        if k not in RESUMABLE_CHANGES and saved.to_dict()[k] != v
+    ]
+    if changed:
+        raise TrainingError(
+            "cannot resume with a different "
+            + ", ".join(f"{k} ({saved.to_dict()[k]!r} -> {given.to_dict()[k]!r})" for k in changed)
+            + "; only "
+            + ", ".join(sorted(RESUMABLE_CHANGES))
+            + " may change"
+        )
+
+
+def _log_record(acc: dict[str, float], iteration: int) -> dict[str, Any]:
+    """Means of the accumulated statistics (``acc`` holds sums and ``_count``)."""
+    n = acc["_count"]
+    record = {k: v / n for k, v in acc.items() if k != "_count"}
+    record["render_wait_share"] = record["t_render_wait"] / record["t_iter"]
+    record["it_per_s"] = 1.0 / record["t_iter"]
+    record.update(iteration=iteration, time=time.time())
+    return record
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def train(
+    config: TrainConfig, run_dir: str | Path, resume: bool = False, progress: bool = True
+) -> TrainResult:
+    """Train ``config.method`` on ``config.data`` into ``run_dir``; see the module docstring.
+
+    resume : continue from the newest checkpoint in ``run_dir`` (``config`` must equal the saved
+        one except for :data:`RESUMABLE_CHANGES`). Without it, ``run_dir`` must hold no checkpoint.
+    progress : show a tqdm progress bar (it/s and the current losses).
+
+    Raises :class:`TrainingError` (bad run dir, dataset, non-finite loss: the message names the last
+    good checkpoint) and :class:`~iggan.config.ConfigError`.
+    """
+    from tqdm import tqdm
+
+    # -- setup: processes, run directory, resume point ----------------------------------------------
+    run_dir = Path(run_dir)
+    dist = Distributed(config.device)
+    device = dist.device
+    state: dict[str, Any] | None = None
+    if resume:
+        last = ckpt_io.latest_checkpoint(run_dir)
+        if last is None:
+            raise TrainingError(f"{run_dir}: no checkpoint to resume from")
+        state = ckpt_io.load_checkpoint(last, kind="train")
+        _check_resume_config(TrainConfig.from_dict(state["config"]), config)
+        if state["extra"]["world_size"] != dist.world:
+            raise TrainingError(
+                f"{last}: written by {state['extra']['world_size']} processes; resume with as many"
+            )
+    elif ckpt_io.latest_checkpoint(run_dir) is not None:
+        raise TrainingError(
+            f"{run_dir} already holds a run; pass --resume to continue it, or choose another --outdir"
+        )
+    if not config.data:
+        raise ConfigError("data: a dataset file is required (--data FILE.h5)")
+
+    # -- setup: data, networks, the loop's own random generator -------------------------------------
+    dataset = ImageDataset(config.data)
+    check_dataset(config, dataset)
+    spec = dataset.spec
+    ckpt_io.seed_everything(config.seed)  # network initialisation is part of the seed
+    method = build_method(config, device)
+    if state is None and getattr(method, "has_neural_renderer", False) and config.renderer_init:
+        from .pretrain import load_renderer_for, resolve_renderer_init
+
+        if dist.main:
+            path = resolve_renderer_init(config)
+        dist.barrier()
+        path = resolve_renderer_init(config, create=False)
+        method.load_renderer(load_renderer_for(path, config))
+    dist.attach(method)
+    # z, fresh views and thresholds come from this generator (CPU, so runs on any device agree).
+    gen = torch.Generator().manual_seed(config.seed * 1_000_003 + dist.rank)
+    real = RealImages(dataset, config.batch_size, config.seed, dist.rank, dist.world)
+    render_settings = dataset_render_settings(dataset)
+    az_lo, az_hi = spec.azimuth_range
+    el_lo, el_hi = spec.elevation_range
+    samples_in = sample_inputs(config, spec.azimuth_range, spec.elevation_range)
+    sample_real = np.stack([dataset.image(i) for i in range(min(config.n_samples, len(dataset)))])
+
+    # -- resume: weights, optimizers, RNG states, log accumulators ----------------------------------
+    start = 0
+    acc: dict[str, float] = {}
+    if state is not None:
+        for name, module in method.modules.items():
+            module.load_state_dict(state["modules"][name])
+        for name, opt in method.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        ckpt_io.set_rng_state(state["rng"][dist.rank], {"loop": gen})
+        start = int(state["iteration"])
+        acc = dict(state["extra"]["log_accumulator"])
+        log.info("resuming %s at iteration %d from %s", run_dir, start, last)
+    if dist.main:
+        with atomic_path(run_dir / "config.json") as tmp:  # the resolved config of this call
+            tmp.write_text(config.to_json() + "\n")
+    runlog = RunLog(run_dir, start, dist.main)
+    last_ckpt = ckpt_io.latest_checkpoint(run_dir)
+
+    def save(iteration: int) -> Path | None:
+        """A checkpoint of the state after ``iteration`` iterations (process 0 writes it)."""
+        rngs = dist.gather(ckpt_io.rng_state({"loop": gen}))
+        path = None
+        if dist.main:
+            path = ckpt_io.save_checkpoint(
+                ckpt_io.checkpoint_path(run_dir, iteration),
+                {
+                    "kind": "train",
+                    "iteration": iteration,
+                    "config": config.to_dict(),
+                    "modules": {k: m.state_dict() for k, m in method.modules.items()},
+                    "optimizers": {k: o.state_dict() for k, o in method.optimizers.items()},
+                    "rng": rngs,
+                    "extra": {
+                        "log_accumulator": dict(acc),
+                        "world_size": dist.world,
+                        "render_settings": render_settings.to_dict(),
+                        "dataset": {"path": str(dataset.path), "spec": json.loads(spec.to_json())},
+                    },
+                },
+            )
+            ckpt_io.prune_checkpoints(run_dir, config.keep_checkpoints)
+        dist.barrier()
+        return path
+
+    timed = {"iterations": 0, "t_iter": 0.0, "t_render_wait": 0.0}
+    status, done = "finished", start
+    bar = tqdm(
+        total=config.iterations,
+        initial=start,
+        disable=not (progress and dist.main),
+        unit="it",
+        dynamic_ncols=True,
+    )
+    pool = open_render_pool(render_settings, config.render_workers, config.voxel_res)
+    threads = torch.get_num_threads()
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    try:
+        with StopSignal() as stop:
+            for it in range(start, config.iterations):
+                t0 = time.perf_counter()
+
+                # -- real batch: stored images, or fresh views rendered by the pool (unlimited) --
+                real_pending = pool.render_async(real.render_items(it)) if real.unlimited else None
+
+                # -- fake volumes: latents, one fresh view and one threshold per sample ---------
+                b = config.batch_size
+                z = torch.randn(b, config.z_dim, generator=gen)
+                az = az_lo + (az_hi - az_lo) * torch.rand(b, generator=gen)
+                el = el_lo + (el_hi - el_lo) * torch.rand(b, generator=gen)
+                thresholds = torch.rand(b, generator=gen)  # t ~ U[0, 1), one per volume
+                batch = Batch(
+                    real=torch.empty(0),
+                    z=z.to(device),
+                    azimuth=az.to(device),
+                    elevation=el.to(device),
+                    thresholds=thresholds.to(device),
+                )
+                fake = method.generate(batch)
+
+                # -- off-the-shelf renders R_d(x_d), submitted now, collected after the G step --
+                volumes = method.offtheshelf_volumes(fake)
+                fake_pending = None
+                if volumes is not None:
+                    items = [
+                        RenderItem.voxels(g, a, e)
+                        for g, a, e in zip(volumes, az.tolist(), el.tolist(), strict=True)
+                    ]
+                    fake_pending = pool.render_async(items)
+                _sync(device)
+                t1 = time.perf_counter()
+
+                # -- G step (runs while the pool renders) -------------------------------------
+                stats = method.g_step(batch, fake)
+                _sync(device)
+                t2 = time.perf_counter()
+
+                # -- wait for the renders --------------------------------------------------------
+                if real_pending is not None:
+                    batch.real = _images_from(real_pending.result()).to(device)
+                else:
+                    batch.real = real.stored(it).to(device)
+                rendered = None
+                if fake_pending is not None:
+                    rendered = _images_from(fake_pending.result()).to(device)
+                t3 = time.perf_counter()
+
+                # -- D step, then R step (1:1:1 with the G step) -----------------------------
+                stats.update(method.d_step(batch, fake, rendered))
+                _sync(device)
+                t4 = time.perf_counter()
+                stats.update(method.r_step(batch, fake, rendered))
+                _sync(device)
+                t5 = time.perf_counter()
+                del fake, batch, rendered
+
+                # -- logging: means since the last record ------------------------------------
+                stats.update(
+                    t_generate=t1 - t0,
+                    t_g_step=t2 - t1,
+                    t_render_wait=t3 - t2,
+                    t_d_step=t4 - t3,
+                    t_r_step=t5 - t4,
+                    t_iter=t5 - t0,
+                )
+                for k, v in stats.items():
+                    acc[k] = acc.get(k, 0.0) + v
+                acc["_count"] = acc.get("_count", 0.0) + 1
+                if it > start or config.iterations - start == 1:
+                    timed["iterations"] += 1
+                    timed["t_iter"] += t5 - t0
+                    timed["t_render_wait"] += t3 - t2
+                done = it + 1
+                bar.update(1)
+                stopping = dist.any(stop.requested is not None)
+                at_end = done == config.iterations or stopping
+                if done % config.log_every == 0 or at_end:
+                    record = _log_record(acc, done)
+                    if done % config.log_every:
+                        # A partial window: keep its sums, so that a resumed run completes it and
+                        # logs exactly what an uninterrupted run logs (this record is dropped then).
+                        record["partial"] = True
+                    else:
+                        acc = {}
+                    runlog.write(record)
+                    bar.set_postfix(
+                        {
+                            k[5:] if k.startswith("loss_") else k: f"{record[k]:.3g}"
+                            for k in ("loss_d", "loss_g", "loss_r", "d_accuracy")
+                            if k in record
+                        }
+                        | {"wait": f"{100 * record['render_wait_share']:.0f}%"},
+                        refresh=False,
+                    )
+
+                # -- samples: OpenGL renders of thresholded samples beside neural renders ----------
+                if dist.main and config.sample_every and done % config.sample_every == 0:
+                    write_sample_grid(
+                        run_dir / "samples" / f"samples-{done:08d}.png",
+                        method,
+                        pool,
+                        samples_in,
+                        sample_real,
+                    )
+
+                # -- checkpoint: periodic, at the end, and on SIGINT/SIGTERM -------------------
+                if done % config.checkpoint_every == 0 or at_end:
+                    last_ckpt = save(done) or last_ckpt
+                if stopping:
+                    status = "interrupted"
+                    log.info(
+                        "%s: stopped at iteration %d; checkpoint %s",
+                        stop.requested,
+                        done,
+                        last_ckpt,
+                    )
+                    runlog.write({"event": "interrupted", "iteration": done, "time": time.time()})
+                    break
+    except NonFiniteLossError as exc:
+        where = (
+            f"the last good checkpoint is {last_ckpt}; resume from it (--resume) with lower "
+            "learning rates"
+            if last_ckpt
+            else "no checkpoint was written yet"
+        )
+        runlog.write({"event": "non_finite", "iteration": done + 1, "loss": exc.name})
+        raise TrainingError(
+            f"iteration {done + 1}: {exc}; training stopped without saving it ({where})"
+        ) from exc
+    finally:
+        torch.set_num_threads(threads)
+        pool.close()
+        bar.close()
+        runlog.close()
+        dist.close()
+
+    spi = timed["t_iter"] / timed["iterations"] if timed["iterations"] else None
+    share = timed["t_render_wait"] / timed["t_iter"] if timed["t_iter"] else None
+    return TrainResult(run_dir, done, status, last_ckpt, spi, share)
+
+
+def timing_summary(run_dir: str | Path, skip: int = 1) -> dict[str, float]:
+    """Mean phase timings (seconds) over a run's log records after the first ``skip``."""
+    records = [r for r in read_log(run_dir) if "t_iter" in r][skip:]
+    if not records:
+        return {}
+    keys = [k for k in records[0] if k.startswith("t_")]
+    out = {k: float(np.mean([r[k] for r in records])) for k in keys}
+    out["render_wait_share"] = out["t_render_wait"] / out["t_iter"]
+    return out
+
+
+__all__ = [
+    "RESUMABLE_CHANGES",
+    "RealImages",
+    "TrainResult",
+    "TrainingError",
+    "load_run_config",
+    "read_log",
+    "resolve_device",
+    "timing_summary",
+    "train",
+]

@@ -1,0 +1,95 @@
+"""Training configs (iggan.config): presets, validation, JSON round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from iggan.config import (
+    CPU,
+    CPU_DEPARTURES,
+    PAPER,
+    SMOKE,
+    ConfigError,
+    PretrainConfig,
+    TrainConfig,
+    field_docs,
+    preset,
+    pretrain_config_for,
+    pretrain_preset,
+)
+
+
+@pytest.mark.parametrize("name", ["paper", "cpu", "smoke"])
+def test_presets_round_trip_through_json(name):
+    cfg = preset(name, data="x.h5")
+    again = TrainConfig.from_dict(json.loads(cfg.to_json()))
+    assert again == cfg and again.preset == name
+    p = pretrain_preset(name)
+    assert PretrainConfig.from_dict(json.loads(p.to_json())) == p
+
+
+def test_paper_preset_is_the_papers_settings():
+    assert (PAPER.voxel_res, PAPER.image_res, PAPER.view_volume_res, PAPER.z_dim) == (
+        64,
+        128,
+        128,
+        200,
+    )
+    assert (PAPER.lr_g, PAPER.lr_d, PAPER.lr_r) == (2e-4, 2e-4, 2e-5)
+    assert PAPER.dom_weight == 100.0 and PAPER.use_dom
+    assert PAPER.renderer_mode == "retrained" and PAPER.d_input == "opengl"
+    assert PAPER.d_gate_accuracy is None and PAPER.g_out_bias == 0.0
+    assert PAPER.renderer_init == "tables"
+
+
+def test_cpu_departures_are_the_calibrated_ones_and_documented():
+    assert (CPU.voxel_res, CPU.image_res, CPU.batch_size) == (32, 64, 8)
+    assert CPU.lr_r == 1e-4 and CPU.d_gate_accuracy == 0.8 and CPU.g_out_bias < 0
+    assert CPU.renderer_init == "cubes"
+    # every field that differs from the paper's is explained
+    differing = {
+        f.name
+        for f in dataclasses.fields(TrainConfig)
+        if getattr(CPU, f.name) != getattr(PAPER, f.name)
+    } - {"preset", "log_every", "sample_every", "checkpoint_every"}
+    explained = " ".join(CPU_DEPARTURES)
+    widths = {"voxel_res", "image_res", "g_channels", "r_channels_3d", "r_channels_2d"}
+    widths |= {"r_downsample", "d_channels", "batch_size", "iterations"}
+    for name in differing - widths:
+        assert name in explained, name
+    assert (SMOKE.voxel_res, SMOKE.image_res) == (16, 32) and SMOKE.batch_size <= 4
+
+
+def test_every_field_has_a_docstring():
+    for cls in (TrainConfig, PretrainConfig):
+        docs = field_docs(cls)
+        for f in dataclasses.fields(cls):
+            assert docs.get(f.name), f"{cls.__name__}.{f.name} has no docstring"
+
+
+def test_validation_names_the_field():
+    with pytest.raises(ConfigError, match="renderer_mode"):
+        dataclasses.replace(PAPER, renderer_mode="frozen")
+    with pytest.raises(ConfigError, match="voxel_res"):
+        preset("cpu", voxel_res=48)
+    with pytest.raises(ConfigError, match="d_gate_accuracy"):
+        preset("cpu", d_gate_accuracy=1.5)
+    with pytest.raises(ConfigError, match="unknown preset"):
+        preset("huge")
+    with pytest.raises(ConfigError, match="unknown TrainConfig fields: bogus"):
+        TrainConfig.from_dict({**PAPER.to_dict(), "bogus": 1})
+
+
+def test_overrides_ignore_none_and_pretrain_config_matches_run():
+    assert CPU.with_overrides(lr_g=None) == CPU  # None = "not given" (unset CLI options)
+    assert preset("cpu", lr_g=1e-3).lr_g == 1e-3
+    assert preset("cpu", renderer_init=None).renderer_init is None  # explicit None is a value
+    with pytest.raises(ConfigError, match="unknown TrainConfig fields: lr"):
+        preset("cpu", lr=1e-3)
+    p = pretrain_config_for(CPU, on="cubes")
+    for name in ("voxel_res", "image_res", "view_volume_res", "r_channels_3d", "r_channels_2d"):
+        assert getattr(p, name) == getattr(CPU, name)
+    assert p.on == "cubes" and p.lr == 1e-3 and p.iterations == 400
