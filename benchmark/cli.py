@@ -17,6 +17,8 @@ EXAMPLES = """
 Examples:
   igbench render --category chairs --mode lvp           # a dataset of the paper
   igbench info data/procedural/chair-lvp-opengl-r128-v64-s0.h5
+  igbench train iggan --data data/procedural/chair-lvp-opengl-r128-v64-s0.h5
+  igbench sample runs/iggan-chair -n 16 --out samples/
   igbench shapes preview --category bathtubs -n 16      # look at procedural bathtubs
   igbench bench render                                  # renderer throughput, naive vs ours
   igbench demo                                          # the main job on the embedded default
@@ -521,6 +523,28 @@ def demo(out, count):
         click.echo(f"wrote {path}")
 
 
+def _register_commands() -> None:
+    """Commands defined in their own modules (training, evaluation)."""
+    from benchmark.cli_train import make_train_command, pretrain_renderer, sample_cmd, train
+
+    main.add_command(train)
+    main.add_command(pretrain_renderer)
+    main.add_command(sample_cmd)
+    for method, text in [
+        (
+            "visual-hull",
+            "Train the Visual Hull baseline (Gadelha et al. 2017) on a visual-hull dataset.",
+        ),
+        (
+            "absorption-only",
+            "Train the Absorption-Only baseline (Henzler et al. 2019) on an absorption-only dataset.",
+        ),
+        ("dcgan", "Train the 2D-DCGAN baseline (images only) on an OpenGL dataset."),
+    ]:
+        if method not in train.commands:
+            train.add_command(make_train_command(method, text))
+
+
 def _source(spec: str):
     from shapenet_render.sources.registry import get_source
 
@@ -529,6 +553,8 @@ def _source(spec: str):
     except (ValueError, FileNotFoundError) as exc:
         raise click.BadParameter(str(exc), param_hint="--source") from exc
 
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

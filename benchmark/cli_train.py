@@ -130,6 +130,14 @@ def _library_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+def _register_methods() -> None:
+    """Make every method known to the loop: the baselines register themselves on import."""
+    try:
+        import baselines.methods  # noqa: F401
+    except ImportError:  # a tree without baselines trains IG-GAN only
+        pass
+
+
 def _setup_logging() -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -196,6 +204,7 @@ def make_train_command(method: str, help_text: str, skip: Iterable[str] = ()) ->
         from iggan.training import load_run_config
         from iggan.training import train as run_training
 
+        _register_methods()
         over = _overrides(options, names)
         if data is not None:
             over["data"] = str(data)
@@ -383,6 +392,7 @@ def sample_cmd(run, count, out, seed, threshold, formats, checkpoint, device):
     """
     from iggan.sample import sample
 
+    _register_methods()
     try:
         result = sample(
             run,

@@ -352,6 +352,7 @@ def build_method(config: TrainConfig, device: torch.device) -> Method:
         cls = METHODS[config.method]
     except KeyError:
         raise ValueError(
-            f"unknown method {config.method!r}; choose one of {', '.join(sorted(METHODS))}"
+            f"unknown method {config.method!r}; choose one of {', '.join(sorted(METHODS))} "
+            "(the baselines register when baselines.methods is imported)"
         ) from None
     return cls(config, device)

@@ -305,16 +305,11 @@ def check_dataset(config: TrainConfig, ds: ImageDataset) -> None:
 
 
 def load_triton_before_gl() -> None:
-    """Import triton now, before this process makes a GL context.
+    """Import triton before this process makes a GL context (see ``shapenet_render.gl``, which
+    also does this before its first context; kept for callers that want it explicit)."""
+    from shapenet_render.gl import _load_llvm_users_first
 
-    Triton (imported by torch.optim on first use, through torch._dynamo) and Mesa's software GL
-    driver (llvmpipe) each carry their own LLVM; importing triton *after* a llvmpipe context exists
-    segfaults the process. Call this before rendering in-process in a process that trains.
-    """
-    try:
-        import triton  # noqa: F401
-    except ImportError:  # a torch build without triton: nothing to order
-        pass
+    _load_llvm_users_first()
 
 
 class _InlinePool:

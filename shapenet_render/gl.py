@@ -17,6 +17,7 @@ Renderers are kept alive for the life of the process: under EGL, deleting one
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import threading
 from types import ModuleType
@@ -77,11 +78,24 @@ def pyrender_module(backend: str | None = None) -> ModuleType:
         raise GLUnavailableError(_unavailable_message(name, exc)) from exc
 
 
+def _load_llvm_users_first() -> None:
+    """Import triton (if installed) before the first GL context of the process.
+
+    Triton (imported lazily by torch.optim through torch._dynamo) and Mesa's llvmpipe each carry
+    their own LLVM; importing triton *after* an llvmpipe context exists segfaults the process.
+    Importing it first is harmless (~0.2 s, once per process).
+    """
+    if importlib.util.find_spec("triton") is not None:
+        importlib.import_module("triton")
+
+
 def offscreen_renderer(width: int, height: int, backend: str | None = None):
     """The process's persistent ``pyrender.OffscreenRenderer`` for a viewport size.
 
     Created on first use and never deleted (see the module docstring).
     """
+    if not _state["renderers"]:
+        _load_llvm_users_first()
     pyrender = pyrender_module(backend)
     key = (int(width), int(height))
     with _state_lock:

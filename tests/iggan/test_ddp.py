@@ -13,7 +13,7 @@ import torch.multiprocessing as mp
 from iggan import checkpoint as ckpt_io
 from iggan.config import SMOKE
 
-pytestmark = pytest.mark.gl
+pytestmark = [pytest.mark.gl, pytest.mark.slow]  # two process spawns: ~15-25 s on 2 cores
 
 
 def _free_port() -> int:
