@@ -444,6 +444,32 @@ def bench_dataset_cmd(category, n_models, naive_models, preset, workers):
     )
 
 
+@bench.command("train")
+@click.option(
+    "--presets", default="cpu,paper", show_default=True, help="Comma-separated presets to measure."
+)
+@click.option("--batch", type=click.IntRange(1), default=8, show_default=True)
+@click.option(
+    "--iterations",
+    type=click.IntRange(3),
+    default=12,
+    show_default=True,
+    help="Loop iterations for cpu (paper uses 4: it is slow on a CPU).",
+)
+def bench_train_cmd(presets, batch, iterations):
+    """Seconds per iteration split into G, view transform, R, D and rendering; render-wait share.
+
+    \b
+    Example:
+      igbench bench train --presets cpu,paper --batch 8
+    """
+    from benchmark.bench_train import bench_train
+
+    for name in presets.split(","):
+        its = iterations if name != "paper" else min(iterations, 4)
+        click.echo(bench_train(name.strip(), batch, its).format())
+
+
 @bench.command("sources")
 @click.option(
     "--categories",
