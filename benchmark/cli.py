@@ -515,6 +515,126 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
     )
 
 
+@bench.command("recover")
+@click.option(
+    "--method",
+    type=click.Choice(["iggan", "visual-hull", "absorption-only"]),
+    default="iggan",
+    show_default=True,
+)
+@click.option(
+    "--shape",
+    default="procedural:bathtub:3",
+    show_default=True,
+    help="SOURCE:CATEGORY:INDEX, the INDEX-th model of the category (aliases: bathtubs, couch).",
+)
+@click.option("--preset", type=PRESET, default="cpu", show_default=True)
+@click.option(
+    "--minutes",
+    type=click.FloatRange(0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Training wall-clock budget per start.",
+)
+@click.option(
+    "--start",
+    type=click.Choice(["empty", "full", "both"]),
+    default="empty",
+    show_default=True,
+    help="G's output biased towards empty (g_out_bias -3) or full (+3); both: one after the other.",
+)
+@click.option(
+    "--eval-every",
+    type=click.IntRange(1),
+    default=100,
+    show_default=True,
+    help="Iterations between evaluations (each chunk resumes the last checkpoint).",
+)
+@click.option(
+    "--max-iterations",
+    type=click.IntRange(1),
+    default=None,
+    help="Also stop each start at this many iterations.",
+)
+@click.option(
+    "--views",
+    type=click.IntRange(1),
+    default=512,
+    show_default=True,
+    help="Random views of the shape in the dataset.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: runs/recover-<method>-<shape>-<preset>).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
+def bench_recover_cmd(
+    method, shape, preset, minutes, start, eval_every, max_iterations, views, seed, outdir, dry_run
+):
+    """Train a method on random views of ONE known shape; voxel IoU and cavity over time.
+
+    IoU is maximised over rotations about the vertical axis; cavity is the fraction of the voxels
+    inside the shape's convex hull but empty in it that the samples leave empty; the floors are the
+    IoUs of the filled bounding box and convex hull. Records go to OUTDIR/recover.jsonl.
+
+    \b
+    Examples:
+      igbench bench recover --method iggan --shape procedural:bathtubs:3 --minutes 30
+      igbench bench recover --method visual-hull --shape procedural:couch:3 --start both
+      igbench bench recover --preset smoke --max-iterations 4 --eval-every 2 --views 16
+    """
+    from benchmark.cli_train import _library_errors
+    from benchmark.recover import (
+        RecoverConfig,
+        RecoverError,
+        format_header,
+        format_row,
+        format_summary,
+        recover,
+    )
+
+    errors = (RecoverError, *_library_errors())
+    try:
+        config = RecoverConfig(
+            method=method,
+            shape=shape,
+            preset=preset,
+            minutes=minutes,
+            starts=("empty", "full") if start == "both" else (start,),
+            eval_every=eval_every,
+            max_iterations=max_iterations,
+            views=views,
+            seed=seed,
+            outdir=str(outdir) if outdir else "",
+        )
+    except errors as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from exc
+    click.echo(f"config: {config.to_json()}")
+    click.echo(f"output: {config.out_path}")
+    if dry_run:
+        return
+    shown: set[str] = set()
+
+    def show(record):
+        if record["start"] not in shown:
+            shown.add(record["start"])
+            click.echo(format_header(record))
+        click.echo(format_row(record))
+
+    try:
+        result = recover(config, on_record=show)
+    except errors as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from exc
+    click.echo("")
+    click.echo(format_summary(result.records))
+    click.echo(f"records: {result.outdir / 'recover.jsonl'}")
+    if result.interrupted:
+        raise click.ClickException("interrupted; the records so far are written")
+
+
 # -- demo -------------------------------------------------------------------------------------------
 @main.command()
 @click.option(

@@ -1,0 +1,224 @@
+"""`igbench bench recover` (benchmark.recover): the metric math on hand-made grids, and a smoke run
+of the command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmark.recover import (
+    RecoverConfig,
+    RecoverError,
+    ShapeRef,
+    Truth,
+    bounding_box_mask,
+    cavity_score,
+    convex_hull_mask,
+    format_table,
+    read_records,
+    rotate_about_y,
+    score_sample,
+    score_volumes,
+)
+from shapenet_render.voxelize import voxel_iou
+
+N = 16
+
+
+def hollow_box() -> np.ndarray:
+    """A closed box with one-voxel walls (its inside is a cavity no view sees)."""
+    g = np.zeros((N, N, N), bool)
+    g[3:13, 3:13, 3:13] = True
+    g[4:12, 4:12, 4:12] = False
+    return g
+
+
+def tub() -> np.ndarray:
+    """An open-topped, asymmetric tub: floor, four walls, and a ledge along +X (no rotation by a
+    multiple of 90 deg maps it onto itself)."""
+    g = np.zeros((N, N, N), bool)
+    g[2:14, 2:9, 4:12] = True  # x 2..13, y (up) 2..8, z 4..11
+    g[3:13, 3:9, 5:11] = False  # hollow it out, open at the top (y = 8 is the rim level)
+    g[11:13, 3:6, 5:11] = True  # a ledge inside, at the +X end
+    return g
+
+
+def test_rotation_about_y_follows_the_azimuth_convention():
+    g = np.zeros((N, N, N), bool)
+    g[N - 1, 5, N // 2] = True  # on the +X side
+    (i, j, k) = np.argwhere(rotate_about_y(g, 90))[0]
+    assert (i, j) == (N // 2 - 1, 5) or (i, j) == (N // 2, 5)  # centre column in x, y unchanged
+    assert k == 0  # +X turned towards -Z: counter-clockwise seen from above, as azimuths
+    assert np.array_equal(rotate_about_y(g, 360), g) and np.array_equal(
+        rotate_about_y(g, -90), rotate_about_y(g, 270)
+    )
+    # Off-grid angles (nearest-neighbour path) turn the same way as the exact quarter turns.
+    block = np.zeros((N, N, N), bool)
+    block[11:15, 5:8, 6:10] = True  # on the +X side
+    for angle in (89.5, 90):
+        assert np.argwhere(rotate_about_y(block, angle))[:, 2].mean() < 4  # now on the -Z side
+    assert voxel_iou(rotate_about_y(block, 89.5), rotate_about_y(block, 90)) > 0.9
+    t = tub()
+    assert voxel_iou(rotate_about_y(t, 89.5), rotate_about_y(t, 90)) > 0.9
+
+
+def test_cavity_of_a_hollow_box():
+    truth = Truth.of(hollow_box())
+    filled = bounding_box_mask(hollow_box())
+    assert truth.cavity_hull.sum() == 8**3  # the inside, nothing else
+    assert cavity_score(filled, truth.cavity_hull) == 0.0
+    assert cavity_score(truth.grid, truth.cavity_hull) == 1.0
+    assert score_sample(filled, truth).cavity == 0.0
+    assert score_sample(truth.grid, truth).cavity == 1.0
+    assert score_sample(truth.grid, truth).iou == 1.0
+    # A convex shape has no cavity: the score is undefined, not 1.
+    assert cavity_score(filled, Truth.of(filled).cavity_hull) is None
+
+
+def test_iou_is_maximised_over_rotations_about_the_vertical_axis():
+    truth = Truth.of(tub())
+    for quarter in (1, 2, 3):
+        turned = rotate_about_y(tub(), 90 * quarter)
+        assert voxel_iou(turned, truth.grid) < 0.9  # not symmetric: the rotation matters
+        s = score_sample(turned, truth)
+        assert s.iou == 1.0 and s.angle == (360 - 90 * quarter) % 360
+        assert s.cavity == 1.0 and s.cavity_bbox == 1.0 and s.fill == 1.0
+    # A copy turned off the 15-deg lattice is found near the right angle, with a small loss.
+    s = score_sample(rotate_about_y(tub(), 30), truth)
+    assert s.angle == 330 and 0.7 < s.iou < 1.0
+
+
+def test_floors_of_a_tub():
+    truth = Truth.of(tub())
+    box = bounding_box_mask(tub())
+    assert truth.floor_bbox_iou == pytest.approx(tub().sum() / box.sum())
+    # A box-shaped tub's convex hull is its bounding box; both floors are well below 1.
+    assert truth.floor_bbox_iou == truth.floor_hull_iou < 1.0
+    assert np.array_equal(truth.hull, box)
+    # An L-shaped profile: its hull adds the triangle under the diagonal, its box the full square.
+    ell = np.zeros((N, N, N), bool)
+    ell[2:14, 2:5, 2:14] = True
+    ell[2:5, 2:14, 2:14] = True
+    el = Truth.of(ell)
+    assert el.floor_bbox_iou < el.floor_hull_iou < 1.0
+    assert el.hull[6, 6, 8] and not el.hull[12, 12, 8] and el.box[12, 12, 8]
+    assert truth.floor_bbox_iou < 0.6
+    # The filled box scores exactly the floor and keeps no cavity.
+    s = score_sample(box, truth)
+    assert s.iou == pytest.approx(truth.floor_bbox_iou) and s.cavity == 0.0 and s.cavity_bbox == 0.0
+    # The hull is the truth plus its inside (the open top is inside the hull of the rim).
+    hull = convex_hull_mask(tub())
+    assert hull[5, 6, 7] and not tub()[5, 6, 7]
+    assert not hull[0, 0, 0]
+
+
+def test_score_volumes_thresholds_and_averages():
+    truth = Truth.of(tub())
+    empty = np.zeros((N, N, N), np.float32)
+    volumes = np.stack([truth.grid * 0.9 + 0.05, empty, bounding_box_mask(tub()) * 0.6])
+    out = score_volumes(volumes, truth, threshold=0.5)
+    ious = [s["iou"] for s in out["per_sample"]]
+    assert ious == pytest.approx([1.0, 0.0, truth.floor_bbox_iou])
+    assert out["iou"] == pytest.approx(np.mean(ious))
+    # An empty sample keeps every cavity voxel empty: IoU and cavity must be read together.
+    assert [s["cavity"] for s in out["per_sample"]] == [1.0, 1.0, 0.0]
+    with pytest.raises(ValueError):
+        score_volumes(volumes[:, :8], truth)
+
+
+def test_shape_references_and_config_validation():
+    assert str(ShapeRef.parse("procedural:bathtubs:3")) == "procedural:bathtub:3"
+    assert ShapeRef.parse("procedural:couch:0").category == "sofa"
+    ref = ShapeRef.parse("shapenet:/data/ShapeNetCore.v2:chair:12")
+    assert (ref.source, ref.category, ref.index) == ("shapenet:/data/ShapeNetCore.v2", "chair", 12)
+    assert ref.slug == "shapenet-data-ShapeNetCore.v2-chair-12"
+    for bad in ("bathtub:3", "procedural:bathtub:x", "procedural:bathtub:-1"):
+        with pytest.raises(RecoverError):
+            ShapeRef.parse(bad)
+    assert RecoverConfig(shape="procedural:tubs:3").shape == "procedural:bathtub:3"
+    for bad in (
+        dict(method="dcgan"),
+        dict(angle_step=7),
+        dict(starts=("half",)),
+        dict(minutes=0),
+        dict(preset="huge"),
+    ):
+        with pytest.raises(RecoverError):
+            RecoverConfig(**bad)
+
+
+def igbench(*args):
+    exe = Path(sys.executable).with_name("igbench")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.gl
+def test_smoke_run_of_the_command(tmp_path):
+    out = tmp_path / "rec"
+    args = ["bench", "recover", "--preset", "smoke", "--shape", "procedural:bathtubs:3"]
+    args += ["--max-iterations", "2", "--eval-every", "1", "--views", "8", "--outdir", str(out)]
+    r = igbench(*args, "--start", "both")
+    assert r.returncode == 0, r.stderr
+
+    # The table: a header with the floors per start, then one row per evaluation.
+    assert "iggan on procedural:bathtub:3 (16^3, 32^2, 8 views), preset smoke" in r.stdout
+    assert re.search(r"floors: filled bounding box IoU 0\.\d{3}, filled convex hull IoU", r.stdout)
+    rows = re.findall(r"^\s+(\d+\.\d\d)\s+(\d+)\s+(\d\.\d{3})\s+(\d\.\d{3}|-)", r.stdout, re.M)
+    assert [int(it) for _, it, _, _ in rows][:6] == [0, 1, 2, 0, 1, 2]
+    assert "start empty (g_out_bias -3)" in r.stdout and "start full (g_out_bias +3)" in r.stdout
+
+    # The records: one per evaluation, with protocol, data and checkpoint.
+    records = read_records(out)
+    assert [(x["start"], x["iteration"]) for x in records] == [
+        (s, i) for s in ("empty", "full") for i in (0, 1, 2)
+    ]
+    for x in records:
+        assert x["metric"] == "recover" and x["protocol"]["samples"] == 8
+        assert len(x["per_sample"]) == 8 and 0 <= x["iou"] <= 1
+        assert 0 < x["floor_bbox_iou"] < x["floor_hull_iou"] < 1
+        assert x["checkpoint"] is None if x["iteration"] == 0 else Path(x["checkpoint"]).is_file()
+    # The empty start begins empty and the full start full (the g_out_bias of the start).
+    assert records[0]["fill"] < 0.1 and records[0]["cavity"] == 1.0
+    assert records[3]["fill"] > 2 and records[3]["cavity"] < 0.5
+    # Chunks resumed one run: its config was only ever extended.
+    cfg = json.loads((out / "full" / "config.json").read_text())
+    assert cfg["iterations"] == 2 and cfg["g_out_bias"] == 3.0 and cfg["preset"] == "smoke"
+    assert "iggan on procedural:bathtub:3" in format_table(records)
+
+    # The dataset: one model, 8 views, OpenGL renders; reused by a second benchmark there.
+    from shapenet_render.dataset import ImageDataset
+
+    (data,) = (out / "data").glob("*.h5")
+    ds = ImageDataset(data)
+    assert (len(ds), ds.n_models, ds.spec.renderer, ds.resolution) == (8, 1, "opengl", 32)
+    assert ds.attrs["recover_shape"] == "procedural:bathtub:3"
+    assert Truth.of(ds.voxels(0)).floor_bbox_iou == pytest.approx(records[0]["floor_bbox_iou"])
+
+    # A finished run is never overwritten; a bad shape is one clear line.
+    r = igbench(*args)
+    assert r.returncode == 1 and "already holds a run" in r.stderr
+    r = igbench(
+        "bench", "recover", "--shape", "procedural:bathtub:99999", "--outdir", str(out / "x")
+    )
+    assert r.returncode == 1 and "INDEX 0.." in r.stderr
+
+
+@pytest.mark.gl
+def test_smoke_run_of_a_baseline(tmp_path):
+    out = tmp_path / "rec"
+    r = igbench(
+        *("bench", "recover", "--method", "absorption-only", "--preset", "smoke"),
+        *("--shape", "procedural:couch:3", "--max-iterations", "1", "--views", "4"),
+        *("--start", "full", "--outdir", str(out)),
+    )
+    assert r.returncode == 0, r.stderr
+    records = read_records(out / "recover.jsonl")
+    assert [x["iteration"] for x in records] == [0, 1]
+    assert records[0]["shape"] == "procedural:sofa:3" and records[0]["method"] == "absorption-only"
+    assert "absorption-only-r32-v16-n4" in records[0]["dataset"]
