@@ -65,6 +65,7 @@ class DatasetBench:
     naive_models: int
     workers: int
     label: str
+    steady_models_per_s: float
 
     def format(self) -> str:
         ours = self.models / self.ours_seconds
@@ -74,6 +75,8 @@ class DatasetBench:
                 f"dataset benchmark: {self.label}, workers = {self.workers}",
                 f"ours  (render_dataset, incl. HDF5): {self.models} models in {self.ours_seconds:.1f} s = {ours:.1f} models/s",
                 f"naive (1 process, renderer per image): {self.naive_models} models in {self.naive_seconds:.1f} s = {naive:.2f} models/s",
+                f"ours, steady state (after worker start-up): {self.steady_models_per_s:.1f} models/s",
+                f"ours/naive, steady state: {self.steady_models_per_s / naive:.1f}x",
                 f"ours/naive: {ours / naive:.1f}x",
             ]
         )
@@ -89,10 +92,19 @@ def bench_dataset(
     """Time ours on ``n_models`` and the naive loop on the first ``naive_models`` of them."""
     workers = workers or default_workers()
     spec = make_spec(category, "one-per-model", preset, max_models=n_models)
+    marks: list[tuple[float, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        marks.append((time.perf_counter(), done))
+
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        render_dataset(spec, out=Path(tmp) / "ours.h5", workers=workers)
+        render_dataset(spec, out=Path(tmp) / "ours.h5", workers=workers, progress=progress)
         ours = time.perf_counter() - t0
+    # Steady state: from the first finished part to the last (worker start-up and the first
+    # part's latency excluded; the final HDF5 assembly is excluded too).
+    started = [m for m in marks if m[1] > 0]
+    steady = (started[-1][1] - started[0][1]) / (started[-1][0] - started[0][0])
     naive_spec = make_spec(category, "one-per-model", preset, max_models=naive_models)
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
@@ -103,4 +115,4 @@ def bench_dataset(
     if status != "ok":
         raise RuntimeError(f"naive loop failed: {seconds}")
     label = f"{category} one-per-model, {spec.voxel_res}^3 -> {spec.resolution}^2 ({preset})"
-    return DatasetBench(n_models, ours, seconds, count, workers, label)
+    return DatasetBench(n_models, ours, seconds, count, workers, label, steady)
