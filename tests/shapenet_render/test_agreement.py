@@ -8,7 +8,6 @@ What remains is at grazing edges, where the 2N ray samples step over a sliver of
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
