@@ -285,14 +285,15 @@ def render(
         raise click.ClickException(
             f"{target}.parts holds an interrupted run; drop --no-resume to continue it or pass --overwrite"
         )
-    bar = _progress_bar("rendering", unit="model")
+    bar = _progress_bar("rendering", unit="img")
+    views = spec.n_views  # the bar counts images (models x views), so its rate is images/s
     summary = render_dataset(
         spec,
         out=target,
         workers=workers,
         overwrite=overwrite,
         shard=parse_shard(shard),
-        progress=bar.update_to,
+        progress=lambda done, total: bar.update_to(done * views, total * views),
     )
     bar.close()
     click.echo(summary.format())
