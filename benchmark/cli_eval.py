@@ -1,0 +1,344 @@
+"""``igbench classifier ...`` and ``igbench fid``: thin commands over :mod:`benchmark.classifier`
+and :mod:`benchmark.fid`.
+
+Registered in :mod:`benchmark.cli` with::
+
+    from benchmark.cli_eval import classifier, fid_cmd
+    main.add_command(classifier)
+    main.add_command(fid_cmd)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+import click
+
+PRESET = click.Choice(["paper", "cpu", "smoke"])
+
+
+def _one_line(exc: BaseException) -> click.ClickException:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return click.ClickException(text)
+
+
+def _library_errors() -> tuple[type[BaseException], ...]:
+    from benchmark.classifier import ClassifierError
+    from benchmark.fid import FidError
+    from iggan.checkpoint import CheckpointError
+    from shapenet_render.categories import UnknownCategoryError
+    from shapenet_render.dataset import DatasetError
+    from shapenet_render.gl import GLUnavailableError
+    from shapenet_render.pool import RenderError
+
+    return (
+        ClassifierError,
+        FidError,
+        CheckpointError,
+        DatasetError,
+        UnknownCategoryError,
+        RenderError,
+        GLUnavailableError,
+    )
+
+
+def _setup_logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("OpenGL").setLevel(logging.WARNING)
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+# -- classifier -------------------------------------------------------------------------------------
+@click.group("classifier")
+def classifier() -> None:
+    """The Inception classifier retrained on renders of 21 classes, whose features define FID.
+
+    \b
+    Examples:
+      igbench classifier train --preset cpu               # ~95 % held-out, under an hour on 2 cores
+      igbench classifier info out/classifier/cpu/classifier.pt
+    """
+
+
+@classifier.command("train")
+@click.option(
+    "--preset",
+    "preset_name",
+    type=PRESET,
+    default="cpu",
+    show_default=True,
+    help="paper: 299^2 input, 128^2 renders; cpu: 75^2 input, 64^2 renders; smoke: seconds.",
+)
+@click.option(
+    "--source",
+    default=None,
+    help="Shape source: procedural (default) | shapenet:PATH | meshdir:PATH",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder (default: out/classifier/<preset>).",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its last epoch.")
+@click.option("--overwrite", is_flag=True, help="Start over, replacing an existing run.")
+@click.option("--epochs", type=click.IntRange(1), default=None, help="Override the preset.")
+@click.option(
+    "--models-per-class", type=click.IntRange(2), default=None, help="Override the preset."
+)
+@click.option(
+    "--views-per-model", type=click.IntRange(1), default=None, help="Override the preset."
+)
+@click.option(
+    "--categories",
+    default=None,
+    help="Comma-separated subset of classes (default: the 21 largest ShapeNet classes).",
+)
+@click.option("--seed", type=click.IntRange(0), default=None, help="Override the preset (0).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Render processes (default: cores).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="torch CPU threads (default: torch's; 1 is faster on a busy machine).",
+)
+@click.option("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available).")
+@click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def classifier_train(
+    preset_name,
+    source,
+    out,
+    resume,
+    overwrite,
+    epochs,
+    models_per_class,
+    views_per_model,
+    categories,
+    seed,
+    workers,
+    threads,
+    device,
+    dry_run,
+    progress,
+):
+    """Render the 21 classes, train Inception v3 on them and report held-out accuracy.
+
+    The split is by model: every view of a held-out model is held out. Writes
+    OUT/classifier.pt (weights, config, class names, accuracy, fingerprint), OUT/confusion.png,
+    OUT/config.json and OUT/log.jsonl. A killed run continues with --resume.
+
+    \b
+    Examples:
+      igbench classifier train --preset cpu --threads 1
+      igbench classifier train --preset paper --device cuda
+      igbench classifier train --preset cpu --resume
+      igbench classifier train --preset smoke --categories chair,sofa,bathtub --out /tmp/clf
+    """
+    from benchmark.classifier import default_out_dir, preset, train_classifier
+
+    _setup_logging()
+    try:
+        config = preset(
+            preset_name,
+            source=source,
+            epochs=epochs,
+            models_per_class=models_per_class,
+            views_per_model=views_per_model,
+            categories=tuple(c.strip() for c in categories.split(",")) if categories else None,
+            seed=seed,
+            render_workers=workers,
+        )
+    except _library_errors() as exc:
+        raise _one_line(exc) from exc
+    out = out or default_out_dir(preset_name)
+    click.echo(f"classifier config ({out}):\n{config.to_json()}")
+    if dry_run:
+        return
+    _set_threads(threads)
+    bars: dict = {}
+    lock = threading.Lock()  # classes render in parallel threads, each reporting progress
+
+    def report(stage: str, done: int, total: int) -> None:
+        if not progress:
+            return
+        from tqdm import tqdm
+
+        with lock:
+            bar = bars.get(stage)
+            if bar is None:
+                for other in bars.values():  # one stage at a time: finish the previous bar
+                    other.close()
+                unit = {"render": "model", "train": "step"}.get(stage, "it")
+                bar = bars[stage] = tqdm(desc=stage, unit=unit, dynamic_ncols=True, mininterval=1)
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        result = train_classifier(
+            config, out, resume=resume, overwrite=overwrite, progress=report, device=device
+        )
+    except _library_errors() as exc:
+        raise _one_line(exc) from exc
+    finally:
+        for bar in bars.values():
+            bar.close()
+    what = "already trained" if result.reused else f"trained in {result.seconds / 60:.1f} min"
+    click.echo(
+        f"{what}: held-out accuracy {100 * result.heldout_accuracy:.2f} % "
+        f"({result.n_heldout} images of held-out models; {result.n_train} training images)"
+    )
+    click.echo(f"checkpoint: {result.checkpoint} (fingerprint {result.fingerprint})")
+    click.echo(f"confusion matrix: {result.confusion_png}")
+
+
+@classifier.command("info")
+@click.argument("checkpoint", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def classifier_info(checkpoint):
+    """Summarise a classifier checkpoint: preset, classes, accuracy, fingerprint.
+
+    \b
+    Example:
+      igbench classifier info out/classifier/cpu/classifier.pt
+    """
+    from benchmark.classifier import read_classifier_info
+
+    try:
+        info = read_classifier_info(checkpoint)
+    except _library_errors() as exc:
+        raise _one_line(exc) from exc
+    cfg = info.get("config", {})
+    click.echo(f"{checkpoint}: {info.get('kind')} after epoch {info.get('epoch')}")
+    click.echo(
+        f"  preset {cfg.get('preset')}, source {cfg.get('source')}, {len(info.get('class_names', []))} "
+        f"classes, renders {cfg.get('image_res')}^2 -> input {cfg.get('input_res')}^2"
+    )
+    if "heldout_accuracy" in info:
+        click.echo(
+            f"  held-out accuracy {100 * info['heldout_accuracy']:.2f} % "
+            f"({info.get('n_heldout')} images), fingerprint {info.get('fingerprint')}"
+        )
+    click.echo(f"  classes: {', '.join(info.get('class_names', []))}")
+
+
+# -- fid --------------------------------------------------------------------------------------------
+@click.command("fid")
+@click.argument("real", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("fake", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--classifier",
+    "classifier_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Classifier checkpoint (default: out/classifier/cpu/classifier.pt).",
+)
+@click.option(
+    "--inception-weights",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Use torch-fidelity's ImageNet Inception from this local weights file instead.",
+)
+@click.option(
+    "--max-images",
+    type=click.IntRange(2),
+    default=None,
+    help="Use only the first N images of each file.",
+)
+@click.option("--kid/--no-kid", default=True, show_default=True, help="Also compute KID.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Real-statistics cache (default: $IGBENCH_CACHE or ~/.cache/igbench).",
+)
+@click.option("--no-cache", is_flag=True, help="Recompute the real statistics, store nothing.")
+@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
+@click.option("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option(
+    "--record",
+    "record_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also append the FID/KID records to RECORD/metrics.jsonl.",
+)
+def fid_cmd(
+    real,
+    fake,
+    classifier_path,
+    inception_weights,
+    max_images,
+    kid,
+    cache_dir,
+    no_cache,
+    batch_size,
+    device,
+    as_json,
+    record_run,
+):
+    """FID (and KID) between the images of two dataset files, with our classifier's features.
+
+    REAL's statistics are cached under a key of their content and the classifier, so comparing
+    many files against one REAL computes its features once.
+
+    \b
+    Examples:
+      igbench fid data/procedural/chair-one-per-model-opengl-r64-v32-s0.h5 samples.h5
+      igbench fid REAL.h5 FAKE.h5 --classifier out/classifier/paper/classifier.pt
+      igbench fid REAL.h5 FAKE.h5 --inception-weights weights-inception-2015-12-05-6726825d.pth
+      igbench fid REAL.h5 FAKE.h5 --record runs/my-run          # append to metrics.jsonl
+    """
+    from benchmark.classifier import default_checkpoint
+    from benchmark.fid import evaluate, feature_net, load_images
+
+    _setup_logging()
+    try:
+        if inception_weights is None:
+            classifier_path = classifier_path or default_checkpoint("cpu")
+        net = feature_net(classifier_path, inception_weights=inception_weights, device=device)
+        real_images = load_images(real, max_images)
+        fake_images = load_images(fake, max_images)
+        result = evaluate(
+            real_images,
+            fake_images,
+            net,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            kid=kid,
+            batch_size=batch_size,
+        )
+        if record_run is not None:
+            from benchmark.records import append_records, records_from_result
+            from shapenet_render.dataset import ImageDataset, content_digest
+
+            records = records_from_result(
+                result,
+                dataset=real,
+                dataset_fingerprint=content_digest(real),
+                source=ImageDataset(real).spec.source,
+                protocol={"fake_dataset": str(fake), "fake_fingerprint": content_digest(fake)},
+            )
+            path = append_records(record_run, records)
+    except _library_errors() as exc:
+        raise _one_line(exc) from exc
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), sort_keys=True))
+    else:
+        click.echo(result.format())
+    if record_run is not None:
+        click.echo(f"appended {len(records)} records to {path}")
