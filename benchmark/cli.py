@@ -672,8 +672,11 @@ def demo(out, count):
 
 def _register_commands() -> None:
     """Commands defined in their own modules (training, evaluation)."""
+    from benchmark.cli_eval import classifier, fid_cmd
     from benchmark.cli_train import make_train_command, pretrain_renderer, sample_cmd, train
 
+    main.add_command(classifier)
+    main.add_command(fid_cmd)
     main.add_command(train)
     main.add_command(pretrain_renderer)
     main.add_command(sample_cmd)
