@@ -187,6 +187,10 @@ class FeatureNet:
         return next(self.extractor.parameters()).is_cuda
 
 
+def _wants_imagenet(classifier) -> bool:
+    return isinstance(classifier, (str, Path)) and str(classifier) in (IMAGENET_NAME, "imagenet")
+
+
 def _use_cuda(device: str | torch.device | None) -> bool:
     if device is None:
         return torch.cuda.is_available()
@@ -215,7 +219,7 @@ def feature_net(
     from torch_fidelity.utils import create_feature_extractor
 
     cuda = _use_cuda(device)
-    if inception_weights is not None or classifier in (IMAGENET_NAME, "imagenet"):
+    if inception_weights is not None or _wants_imagenet(classifier):
         if inception_weights is None:
             raise FidError(IMAGENET_NEEDS_WEIGHTS)
         path = Path(inception_weights)
@@ -636,7 +640,7 @@ def fidelity_metrics(
         kid_subsets=kid_subsets,
         kid_subset_size=kid_subset_size(len(r), len(f), kid_size),
     )
-    if inception_weights is not None or classifier in (IMAGENET_NAME, "imagenet"):
+    if inception_weights is not None or _wants_imagenet(classifier):
         if inception_weights is None or not Path(inception_weights).is_file():
             raise FidError(IMAGENET_NEEDS_WEIGHTS)
         kwargs.update(

@@ -217,6 +217,8 @@ def test_fid_command(smoke_classifier, class_files, tmp_path):
         [str(class_files["chair"]), str(class_files["airplane"]), "--classifier", "nope.pt"],
     )
     assert missing.exit_code == 1 and "igbench classifier train" in missing.output
+    imagenet = runner.invoke(fid_cmd, args[:2] + ["--classifier", "inception-v3-compat"])
+    assert imagenet.exit_code == 1 and "cannot be downloaded" in imagenet.output
 
 
 @pytest.mark.gl
