@@ -29,21 +29,12 @@ class _Group(click.Group):
     """A click group that turns the library's expected errors into one clear line and exit 1."""
 
     def invoke(self, ctx):
-        from shapenet_render.categories import UnknownCategoryError
-        from shapenet_render.dataset import DatasetError
-        from shapenet_render.pool import RenderError
-        from shapenet_render.sources.base import ShapeLoadError
+        from benchmark.cli_errors import library_errors, one_line
 
         try:
             return super().invoke(ctx)
-        except (
-            gl.GLUnavailableError,
-            RenderError,
-            UnknownCategoryError,
-            ShapeLoadError,
-            DatasetError,
-        ) as exc:
-            raise click.ClickException(str(exc).splitlines()[0] if exc.args else repr(exc)) from exc
+        except library_errors() as exc:
+            raise one_line(exc) from exc
 
 
 @click.group(cls=_Group, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -587,17 +578,16 @@ def bench_recover_cmd(
       igbench bench recover --method visual-hull --shape procedural:couch:3 --start both
       igbench bench recover --preset smoke --max-iterations 4 --eval-every 2 --views 16
     """
-    from benchmark.cli_train import _library_errors
+    from benchmark.cli_errors import library_errors
     from benchmark.recover import (
         RecoverConfig,
-        RecoverError,
         format_header,
         format_row,
         format_summary,
         recover,
     )
 
-    errors = (RecoverError, *_library_errors())
+    errors = library_errors()
     try:
         config = RecoverConfig(
             method=method,

@@ -17,32 +17,10 @@ from pathlib import Path
 
 import click
 
+from benchmark.cli_errors import library_errors as _library_errors
+from benchmark.cli_errors import one_line as _one_line
+
 PRESET = click.Choice(["paper", "cpu", "smoke"])
-
-
-def _one_line(exc: BaseException) -> click.ClickException:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return click.ClickException(text)
-
-
-def _library_errors() -> tuple[type[BaseException], ...]:
-    from benchmark.classifier import ClassifierError
-    from benchmark.fid import FidError
-    from iggan.checkpoint import CheckpointError
-    from shapenet_render.categories import UnknownCategoryError
-    from shapenet_render.dataset import DatasetError
-    from shapenet_render.gl import GLUnavailableError
-    from shapenet_render.pool import RenderError
-
-    return (
-        ClassifierError,
-        FidError,
-        CheckpointError,
-        DatasetError,
-        UnknownCategoryError,
-        RenderError,
-        GLUnavailableError,
-    )
 
 
 def _setup_logging() -> None:

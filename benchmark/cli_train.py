@@ -21,6 +21,9 @@ from typing import Any
 
 import click
 
+from benchmark.cli_errors import library_errors as _library_errors
+from benchmark.cli_errors import one_line as _one_line
+
 #: Extra option names (the issue's spelling of the Table 2 switch: ``--renderer fixed``).
 _ALIASES = {"renderer_mode": ("--renderer",)}
 #: Marks "set this optional field to None" (the user typed ``none``), as opposed to "not given".
@@ -104,30 +107,6 @@ def _overrides(kwargs: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
             continue
         out[name] = None if value is _NULL else value
     return out
-
-
-def _one_line(exc: BaseException) -> click.ClickException:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return click.ClickException(text)
-
-
-def _library_errors() -> tuple[type[BaseException], ...]:
-    from iggan.checkpoint import CheckpointError
-    from iggan.config import ConfigError
-    from iggan.training import TrainingError
-    from shapenet_render.dataset import DatasetError
-    from shapenet_render.gl import GLUnavailableError
-    from shapenet_render.pool import RenderError
-
-    return (
-        ConfigError,
-        TrainingError,
-        CheckpointError,
-        DatasetError,
-        RenderError,
-        GLUnavailableError,
-        FileNotFoundError,
-    )
 
 
 def _register_methods() -> None:

@@ -37,7 +37,7 @@ import shutil
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import h5py
@@ -765,6 +765,3 @@ def info(path: str | Path) -> str:
         lines.append(f"  shard {a['shard']} (merge with `igbench render merge`)")
     return "\n".join(lines)
 
-
-def with_overrides(spec: DatasetSpec, **kw) -> DatasetSpec:
-    return replace(spec, **{k: v for k, v in kw.items() if v is not None})
