@@ -54,11 +54,11 @@ def test_training_projection_reproduces_the_dataset_images(datasets, method):
 )
 def test_smoke_training_of_each_baseline(datasets, tmp_path, method, data):
     config = get_preset("smoke", method=method, data=str(datasets[data]), device="cpu")
-    result = train(config, tmp_path / method, progress=False)
+    train(config, tmp_path / method, progress=False)
     log = read_log(tmp_path / method)
-    assert log and all(np.isfinite(r["loss_g"]) and np.isfinite(r["loss_d"]) for r in log)
-    assert result is not None
-    assert list((tmp_path / method).glob("*.pt")) or list((tmp_path / method).rglob("*.pt"))
+    assert len(log) == config.iterations  # smoke logs every iteration
+    assert all(np.isfinite(r["loss_g"]) and np.isfinite(r["loss_d"]) for r in log)
+    assert list((tmp_path / method).rglob("*.pt"))  # a checkpoint to resume and sample from
 
 
 def test_baseline_refuses_the_wrong_dataset(datasets, tmp_path):
