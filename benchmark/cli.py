@@ -626,50 +626,21 @@ def bench_recover_cmd(
         raise click.ClickException("interrupted; the records so far are written")
 
 
-# -- demo -------------------------------------------------------------------------------------------
-@main.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out/demo"),
-    show_default=True,
-)
-@click.option("-n", "count", type=click.IntRange(1, 100), default=16, show_default=True)
-def demo(out, count):
-    """The main job on the embedded default shape source.
-
-    Until training lands this renders preview grids of the paper's categories (chairs, couches,
-    bathtubs) and the renderer pre-training categories (tables, cubes).
-
-    \b
-    Example:
-      igbench demo --out out/demo
-    """
-    from shapenet_render.preview import preview_shapes, save_png
-
-    for spec, cat in [
-        ("procedural", "chair"),
-        ("procedural", "sofa"),
-        ("procedural", "bathtub"),
-        ("procedural", "table"),
-        ("cubes", "cubes"),
-    ]:
-        grid, _ = preview_shapes(_source(spec), cat, n=count)
-        path = out / f"preview_{cat}.png"
-        save_png(grid, path)
-        click.echo(f"wrote {path}")
-
-
 def _register_commands() -> None:
     """Commands defined in their own modules (training, evaluation)."""
-    from benchmark.cli_eval import classifier, fid_cmd
+    from benchmark.cli_eval import classifier, eval_cmd, fid_cmd
+    from benchmark.cli_tables import demo, table_commands
     from benchmark.cli_train import make_train_command, pretrain_renderer, sample_cmd, train
 
     main.add_command(classifier)
     main.add_command(fid_cmd)
+    main.add_command(eval_cmd)
     main.add_command(train)
     main.add_command(pretrain_renderer)
     main.add_command(sample_cmd)
+    main.add_command(demo)
+    for command in table_commands():
+        main.add_command(command)
     for method, text in [
         (
             "visual-hull",

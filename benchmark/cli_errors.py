@@ -19,8 +19,10 @@ def one_line(exc: BaseException) -> click.ClickException:
 def library_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean bad input or an unusable environment, not a bug (no traceback for them)."""
     from benchmark.classifier import ClassifierError
+    from benchmark.evaluate import EvalError
     from benchmark.fid import FidError
     from benchmark.recover import RecoverError
+    from benchmark.tables import TableError
     from iggan.checkpoint import CheckpointError
     from iggan.config import ConfigError
     from iggan.training import TrainingError
@@ -32,8 +34,10 @@ def library_errors() -> tuple[type[BaseException], ...]:
 
     return (
         ClassifierError,
+        EvalError,
         FidError,
         RecoverError,
+        TableError,
         CheckpointError,
         ConfigError,
         TrainingError,

@@ -320,3 +320,128 @@ def fid_cmd(
         click.echo(result.format())
     if record_run is not None:
         click.echo(f"appended {len(records)} records to {path}")
+
+
+# -- eval -------------------------------------------------------------------------------------------
+@click.command("eval")
+@click.argument("run", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--classifier",
+    "classifier_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Classifier checkpoint (default: out/classifier/paper/classifier.pt for the paper "
+    "preset, out/classifier/cpu/classifier.pt otherwise).",
+)
+@click.option(
+    "--preset",
+    "preset_name",
+    type=PRESET,
+    default=None,
+    help="Eval preset: fixes the generated-sample count (paper 5000, cpu 1000, smoke 64). "
+    "Default: the run's preset.",
+)
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(2),
+    default=None,
+    help="Generated samples (overrides --preset).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Fixes the samples' latents and views.",
+)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 256),
+    default=None,
+    help="Render processes (default: the run's render_workers; 0 renders in this process).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Real-statistics and real-render cache (default: $IGBENCH_CACHE or ~/.cache/igbench).",
+)
+@click.option("--force", is_flag=True, help="Evaluate even if metrics.jsonl already holds it.")
+@click.option("--kid/--no-kid", default=True, show_default=True, help="Also compute KID.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def eval_cmd(
+    run,
+    classifier_path,
+    preset_name,
+    count,
+    seed,
+    device,
+    workers,
+    cache_dir,
+    force,
+    kid,
+    as_json,
+    progress,
+):
+    """FID (and KID) of a trained run's newest checkpoint, appended to RUN/metrics.jsonl.
+
+    3D methods: samples binarised at 0.5 and rendered by the off-the-shelf renderer at views of
+    the dataset's range (LVP runs: over 360 degrees); 2D-DCGAN: its own images. Real images: the
+    dataset's stored images, or fresh renders of its models for unlimited and LVP datasets.
+    A run that already holds the same evaluation is not evaluated again (--force does).
+
+    \b
+    Examples:
+      igbench eval runs/iggan-chair-one-per-model-opengl-r64-v32-s0-cpu
+      igbench eval RUN --preset paper --classifier out/classifier/paper/classifier.pt
+      igbench eval RUN -n 500 --seed 1 --workers 8 --json
+      igbench eval RUN --force --no-kid
+    """
+    from benchmark.evaluate import evaluate_run
+
+    _setup_logging()
+    bars: dict = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            for other in bars.values():  # one stage at a time: finish the previous bar
+                other.close()
+            desc = {"sample": "generated", "real": "real renders"}.get(stage, stage)
+            bar = bars[stage] = tqdm(desc=desc, unit="img", dynamic_ncols=True, mininterval=1)
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        outcome = evaluate_run(
+            run,
+            classifier=classifier_path,
+            preset=preset_name,
+            n=count,
+            seed=seed,
+            device=device,
+            workers=workers,
+            cache_dir=cache_dir,
+            force=force,
+            kid=kid,
+            progress=report if progress else None,
+        )
+    except _library_errors() as exc:
+        raise _one_line(exc) from exc
+    finally:
+        for bar in bars.values():
+            bar.close()
+    if as_json:
+        click.echo(json.dumps(outcome.to_dict(), sort_keys=True))
+        return
+    if outcome.skipped:
+        click.echo(f"already evaluated (--force to redo): {outcome.format()}")
+        click.echo(f"records: {outcome.records_path}")
+    else:
+        click.echo(outcome.format())
+        click.echo(f"appended {len(outcome.records)} records to {outcome.records_path}")

@@ -1,0 +1,278 @@
+"""``igbench table1|table2|table3`` and ``igbench demo``: thin commands over
+:mod:`benchmark.tables`.
+
+Registered in :mod:`benchmark.cli` with::
+
+    from benchmark.cli_tables import demo, table_commands
+    for command in table_commands():
+        main.add_command(command)
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from pathlib import Path
+
+import click
+
+from benchmark.cli_errors import library_errors as _library_errors
+from benchmark.cli_errors import one_line as _one_line
+
+_EXAMPLES = {
+    "table1": """
+    \b
+    Examples:
+      igbench table1 --preset demo                      # what `make demo` runs (< 30 min, 2 cores)
+      igbench table1 --preset cpu --categories chairs --datasets 500,one-per-model
+      igbench table1 --preset paper --plan > jobs.txt   # one command per line, for a job array
+      igbench table1 --preset paper --cell chair/500/iggan
+      igbench table1 --preset paper --collect           # the table from the finished cells
+    """,
+    "table2": """
+    \b
+    Examples:
+      igbench table2 --preset cpu
+      igbench table2 --preset cpu --categories chairs --plan
+    """,
+    "table3": """
+    \b
+    Examples:
+      igbench table3 --preset cpu
+      igbench table3 --preset paper --plan
+    """,
+}
+
+_HELP = {
+    "table1": "The paper's Table 1: FID of 2D-DCGAN, Visual Hull, Absorption Only and IG-GAN on the "
+    "500 / one-per-model / unlimited / LVP datasets of tubs, couches and chairs.",
+    "table2": "The paper's Table 2: IG-GAN without DOM, renderer retrained or fixed, D fed OpenGL "
+    "or neural renders (one-per-model chairs/couches).",
+    "table3": "The paper's Table 3: IG-GAN with the renderer pre-trained on chairs, tables or random "
+    "cubes, retrained with DOM or fixed (one-per-model chairs).",
+}
+
+_COMMON_DOC = """
+
+    Renders what is missing, trains what is missing, evaluates, and writes TABLE.md, .csv and .tex
+    into --outdir with the paper's numbers in a second block. Every step resumes: a rerun after a
+    kill reuses every finished dataset part, checkpoint and evaluation. --plan prints the shared
+    inputs and one independent command per cell; --collect builds the table from finished cells.
+"""
+
+
+def _setup_logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("OpenGL").setLevel(logging.WARNING)
+
+
+def _context(table, preset_name, outdir, source, classifier, device, workers, iterations, progress):
+    from benchmark.tables import TableContext, table_preset
+
+    preset = table_preset(preset_name)
+    return TableContext(
+        table=table,
+        preset=preset,
+        outdir=Path(outdir or Path("out/tables") / preset.name),
+        source=source,
+        classifier=classifier,
+        device=device,
+        workers=workers,
+        iterations=iterations,
+        progress=progress,
+        echo=click.echo,
+    )
+
+
+def run_table_command(
+    ctx, cells, cell_id=None, plan=False, collect_only=False, show=True
+) -> list[Path]:
+    """The body shared by the table commands and ``igbench demo``."""
+    from tqdm import tqdm
+
+    from benchmark import tables
+
+    if plan:
+        click.echo("# 1. shared inputs (independent of each other; run before the cells)")
+        for cmd in ctx.shared_commands(cells):
+            click.echo(cmd)
+        click.echo("# 2. cells (independent; each resumes if rerun)")
+        for cell in dict((c.key, c) for c in cells).values():
+            click.echo(ctx.cell_command(cell))
+        click.echo(
+            f"# 3. the table: igbench {ctx.table} --preset {ctx.preset.name} "
+            f"--outdir {shlex.quote(str(ctx.outdir))} --collect"
+        )
+        return []
+    if cell_id is not None:
+        cell = tables.find_cell(cells, cell_id)
+        result = tables.run_cell(ctx, cell, tables.ensure_classifier(ctx))
+        click.echo(f"{cell.id}: {result.state}" + (f", FID {result.fid:.2f}" if result.fid else ""))
+        return []
+    if collect_only:
+        results = tables.collect(ctx, cells)
+    else:
+        bar = tqdm(total=len(cells), desc=ctx.table, unit="cell", disable=not ctx.progress)
+
+        def on_cell(res):
+            tqdm.write(
+                f"[{bar.n + 1}/{len(cells)}] {res.cell.id}: {res.state}"
+                + (f", FID {res.fid:.2f}" if res.fid is not None else "")
+            )
+            bar.update()
+
+        with bar:
+            tables.run_table(ctx, cells, on_cell=on_cell)
+        results = tables.collect(ctx, cells)
+    paths = tables.write_tables(ctx, results)
+    if show:
+        click.echo(paths[0].read_text())
+    for p in paths:
+        click.echo(f"wrote {p}")
+    return paths
+
+
+def _make_table_command(table: str) -> click.Command:
+    options = [
+        click.option(
+            "--preset",
+            "preset_name",
+            type=click.Choice(["paper", "cpu", "demo", "smoke"]),
+            default="cpu",
+            show_default=True,
+            help="Sizes of datasets, runs, classifier and evaluation (demo: one category, the 500 "
+            "dataset, short runs).",
+        ),
+        click.option(
+            "--outdir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Where datasets, runs and tables go (default: out/tables/<preset>; the three "
+            "tables share runs there).",
+        ),
+        click.option(
+            "--source",
+            default="procedural",
+            show_default=True,
+            help="Shape source: procedural | shapenet:PATH | meshdir:PATH.",
+        ),
+        click.option(
+            "--classifier",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Classifier checkpoint for FID (default: out/classifier/<preset>/classifier.pt, "
+            "trained if missing).",
+        ),
+        click.option(
+            "--iterations",
+            type=click.IntRange(1),
+            default=None,
+            help="Train every run for this many iterations instead of the preset's.",
+        ),
+        click.option(
+            "--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N."
+        ),
+        click.option(
+            "--workers", type=click.IntRange(1, 256), default=None, help="Render processes."
+        ),
+        click.option("--plan", is_flag=True, help="Print every step as an independent command."),
+        click.option("--collect", "collect_only", is_flag=True, help="Only build the table."),
+        click.option("--cell", "cell_id", default=None, help="Make one cell (an id from --plan)."),
+        click.option("--progress/--no-progress", default=True, show_default=True),
+    ]
+    if table == "table1":
+        options += [
+            click.option(
+                "--categories",
+                default=None,
+                help="Comma-separated: tubs,couches,chairs (default: all three; demo: chairs).",
+            ),
+            click.option(
+                "--datasets",
+                default=None,
+                help="Comma-separated: 500,one-per-model,unlimited,lvp (default: all; demo: 500).",
+            ),
+            click.option(
+                "--methods",
+                default=None,
+                help="Comma-separated: dcgan,visual-hull,absorption-only,iggan (default: all).",
+            ),
+        ]
+    elif table == "table2":
+        options.append(click.option("--categories", default=None, help="Default: chairs,couches."))
+
+    def command(preset_name, outdir, source, classifier, iterations, device, workers, plan,
+                collect_only, cell_id, progress, **selection):  # fmt: skip
+        from benchmark.tables import table_cells
+
+        try:
+            ctx = _context(
+                table,
+                preset_name,
+                outdir,
+                source,
+                classifier,
+                device,
+                workers,
+                iterations,
+                progress,
+            )
+            cells = table_cells(table, ctx.preset, **selection)
+            if not plan:
+                _setup_logging()
+            run_table_command(ctx, cells, cell_id, plan, collect_only)
+        except _library_errors() as exc:
+            raise _one_line(exc) from exc
+
+    command.__doc__ = _HELP[table] + _COMMON_DOC + _EXAMPLES[table]
+    for opt in reversed(options):
+        command = opt(command)
+    return click.command(table)(command)
+
+
+def table_commands() -> list[click.Command]:
+    return [_make_table_command(t) for t in ("table1", "table2", "table3")]
+
+
+@click.command("demo")
+@click.option(
+    "--outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/tables/demo"),
+    show_default=True,
+)
+@click.option("-n", "count", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def demo(outdir, count, progress):
+    """The main job on the embedded default shape source: `igbench table1 --preset demo`.
+
+    Renders 500 procedural chairs (OpenGL, visual-hull and absorption-only), trains the cpu
+    classifier if it is missing, trains 2D-DCGAN, Visual Hull, Absorption Only and IG-GAN, evaluates
+    FID, writes table1.md/.csv/.tex, and writes meshes and render grids of each 3D method's samples.
+    Under 30 minutes on 2 CPU cores; a rerun reuses everything already made.
+
+    \b
+    Example:
+      igbench demo
+      igbench table1 --preset demo --collect   # the table again, from the finished cells
+    """
+    from benchmark.tables import table_cells
+    from iggan.sample import sample
+
+    try:
+        ctx = _context("table1", "demo", outdir, "procedural", None, "auto", None, None, progress)
+        cells = table_cells("table1", ctx.preset)
+        _setup_logging()
+        paths = run_table_command(ctx, cells)
+        click.echo("")
+        click.echo(f"table: {paths[0]}")
+        for cell in cells:
+            run = ctx.run_dir(cell)
+            result = sample(run, n=count)
+            what = f"{len(result.meshes)} meshes, " if result.meshes else ""
+            click.echo(
+                f"{cell.row}: {what}grids in {result.out} (training grids: {run / 'samples'})"
+            )
+    except _library_errors() as exc:
+        raise _one_line(exc) from exc

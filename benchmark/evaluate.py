@@ -1,0 +1,640 @@
+"""``igbench eval RUN``: FID/KID of a trained run, appended to ``<run>/metrics.jsonl``.
+
+:func:`evaluate_run` loads the run's newest checkpoint (as ``igbench sample`` does), draws ``n``
+samples from a fixed seed and compares their images with the real images of the run's dataset,
+with our retrained classifier's features (paper, 4.4):
+
+Generated images
+    3D methods (the sample has ``volumes``): every volume is binarised at
+    :data:`EVAL_THRESHOLD` (``volume > 0.5``) and rendered by the off-the-shelf renderer with the
+    run's render settings, at a view drawn uniformly from the dataset's azimuth and elevation
+    ranges -- except for ``lvp`` datasets, whose runs are evaluated over 360 degrees of azimuth and
+    the category's normal elevation range (paper, footnote 2). The 2D-DCGAN baseline (no volumes)
+    is compared through its own images.
+Real images (``protocol["real"]``)
+    ``stored``: the dataset file's images (modes 500 and one-per-model);
+    ``fresh-unlimited``: every model of an ``unlimited`` file rendered at its views of the fixed
+    epoch :data:`REAL_EPOCH` (``ImageDataset.fresh_views``), views the training never drew;
+    ``fresh-360``: every model of an ``lvp`` file rendered over the 360-degree range above;
+    ``fresh-opengl``: a Visual Hull or Absorption-Only file's models at its stored views, rendered
+    by the off-the-shelf renderer (those files store the baselines' projections, but FID compares
+    off-the-shelf renders, so every method of a column meets the same real images).
+    Fresh renders use the dataset's render settings and are cached by content under
+    ``<cache>/eval-real/`` (``$IGBENCH_CACHE`` or ``~/.cache/igbench``).
+
+The evaluation is idempotent: a run whose ``metrics.jsonl`` already holds this evaluation's
+metrics for the same checkpoint, iteration, classifier, dataset, preset, seed and real set is not
+evaluated again (``force=True`` does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchmark.records import MetricRecord
+
+log = logging.getLogger(__name__)
+
+#: Binarisation threshold of generated volumes before the off-the-shelf renderer (paper: 0.5).
+EVAL_THRESHOLD = 0.5
+#: The ``unlimited`` real set's epoch of fresh views: far beyond any training epoch.
+REAL_EPOCH = 1_000_000
+#: Bumped when what an evaluation computes changes (earlier records then no longer count as done).
+EVAL_VERSION = 1
+#: Bumped when the fresh real renders' content or computation changes (cache key).
+REAL_CACHE_VERSION = 1
+#: Real-set kinds (``protocol["real"]``).
+REAL_SETS = ("stored", "fresh-unlimited", "fresh-360", "fresh-opengl")
+#: Dataset renderers whose stored images are not off-the-shelf renders.
+_PROJECTION_RENDERERS = ("visual-hull", "absorption-only")
+
+#: ``progress(stage, done, total)``; stages ``sample`` (generated images) and ``real`` (fresh
+#: real renders).
+Progress = Callable[[str, int, int], None]
+
+
+class EvalError(ValueError):
+    """A run that cannot be evaluated; the message names the input and the problem."""
+
+
+@dataclass
+class EvalOutcome:
+    """The result of :func:`evaluate_run` (new, or the matching records already written)."""
+
+    fid: float
+    kid_mean: float | None
+    kid_std: float | None
+    records: list[MetricRecord]
+    """The FID (and KID) records written, or found when ``skipped``."""
+    skipped: bool
+    """True when the run already held this evaluation (nothing was computed)."""
+    checkpoint: Path
+    iteration: int
+    n_real: int
+    n_fake: int
+    protocol: dict[str, Any] = field(default_factory=dict)
+    records_path: Path | None = None
+    """``<run>/metrics.jsonl``."""
+
+    @property
+    def fid_record(self) -> MetricRecord:
+        return self.records[0]
+
+    def format(self) -> str:
+        """One line: metric = value, counts, extractor and its fingerprint."""
+        rec = self.fid_record
+        text = f"{rec.metric} = {self.fid:.3f}"
+        if self.kid_mean is not None and len(self.records) > 1:
+            text += f"   {self.records[1].metric} = {self.kid_mean:.5f} +- {self.kid_std:.5f}"
+        return (
+            f"{text}   ({self.n_real} real [{self.protocol.get('real')}], {self.n_fake} generated "
+            f"images; {rec.feature_extractor} {rec.classifier_fingerprint}; {rec.method} "
+            f"iteration {self.iteration})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fid": self.fid,
+            "kid_mean": self.kid_mean,
+            "kid_std": self.kid_std,
+            "skipped": self.skipped,
+            "checkpoint": str(self.checkpoint),
+            "iteration": self.iteration,
+            "n_real": self.n_real,
+            "n_fake": self.n_fake,
+            "protocol": self.protocol,
+            "metrics": [r.metric for r in self.records],
+            "records_path": None if self.records_path is None else str(self.records_path),
+        }
+
+
+# --------------------------------------------------------------------------------------------------
+# Defaults
+# --------------------------------------------------------------------------------------------------
+
+
+def default_classifier(preset: str) -> Path:
+    """The classifier whose features evaluate a run of ``preset``: the paper classifier for paper
+    runs, the cpu one otherwise (smoke runs too: a smoke classifier's features are noise)."""
+    from benchmark.classifier import default_checkpoint
+
+    return default_checkpoint("paper" if preset == "paper" else "cpu")
+
+
+def eval_samples(preset: str, n: int | None = None) -> int:
+    """Generated samples per evaluation: ``n``, else the preset's ``benchmark.fid.EVAL_SAMPLES``."""
+    from benchmark.fid import EVAL_SAMPLES
+
+    if n is not None:
+        if n < 2:
+            raise EvalError(f"n: FID needs at least 2 generated samples, got {n}")
+        return int(n)
+    if preset not in EVAL_SAMPLES:
+        raise EvalError(f"unknown eval preset {preset!r}; choose one of {', '.join(EVAL_SAMPLES)}")
+    return EVAL_SAMPLES[preset]
+
+
+def normal_view_ranges(spec) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(azimuth, elevation) ranges of the dataset's category outside the LVP mode: an ``lvp`` run
+    is evaluated over these (360 degrees of azimuth)."""
+    normal = replace(spec, mode="one-per-model", azimuth=None, elevation=None)
+    return normal.azimuth_range, normal.elevation_range
+
+
+def _generator(seed: int, stream: int) -> torch.Generator:
+    """A CPU generator for one stream of the evaluation (devices agree), apart from training's."""
+    state = np.random.SeedSequence([int(seed), 0xE7A1, stream]).generate_state(2, np.uint64)
+    return torch.Generator().manual_seed(int(state[0] >> np.uint64(1)))
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    """What evaluating a checkpoint needs from it."""
+
+    path: Path
+    data: dict[str, Any]
+    config: Any  # TrainConfig
+    spec: Any  # DatasetSpec
+    render_settings: Any  # RenderSettings
+    dataset: Path
+
+    @property
+    def iteration(self) -> int:
+        return int(self.data["iteration"])
+
+
+def _load_run(run_dir: Path) -> _Run:
+    from iggan import checkpoint as ckpt_io
+    from iggan.config import TrainConfig
+    from shapenet_render.dataset import DatasetSpec
+    from shapenet_render.renderer import RenderSettings
+
+    if not run_dir.is_dir():
+        raise EvalError(f"{run_dir}: no such run directory")
+    path = ckpt_io.latest_checkpoint(run_dir)
+    if path is None:
+        raise EvalError(f"{run_dir}: no checkpoint to evaluate (train the run first)")
+    data = ckpt_io.load_checkpoint(path, kind="train")
+    config = TrainConfig.from_dict(data["config"])
+    extra = data["extra"]
+    spec = DatasetSpec(**extra["dataset"]["spec"])
+    dataset = Path(config.data)
+    if not dataset.is_file():
+        raise EvalError(
+            f"{dataset}: no such dataset file (the real images of run {run_dir}; "
+            "render it again with igbench render)"
+        )
+    return _Run(path, data, config, spec, RenderSettings(**extra["render_settings"]), dataset)
+
+
+def _real_kind(spec) -> str:
+    if spec.mode == "lvp":
+        return "fresh-360"
+    if spec.mode == "unlimited":
+        return "fresh-unlimited"
+    if spec.renderer in _PROJECTION_RENDERERS:
+        return "fresh-opengl"
+    return "stored"
+
+
+def _find_done(
+    run_dir: Path, run: _Run, net, metrics: list[str], preset: str, protocol: dict[str, Any]
+) -> list[MetricRecord] | None:
+    """The newest records of an identical earlier evaluation (one per wanted metric), or None.
+
+    Identical: same checkpoint (by file name and iteration: the records live in the run's own
+    folder, so a moved or differently addressed run still matches), classifier, eval preset,
+    metric (feature tag and sample count), seed, real set and protocol version, and a dataset of
+    the same content (a re-rendered dataset is a new evaluation).
+    """
+    from benchmark.records import latest_by_metric, read_records
+    from shapenet_render.dataset import content_digest
+
+    keys = ("eval_version", "real", "seed")
+    candidates = [
+        r
+        for r in read_records(run_dir)
+        if r.checkpoint is not None
+        and Path(r.checkpoint).name == run.path.name
+        and r.iteration == run.iteration
+        and r.classifier_fingerprint == net.fingerprint
+        and r.feature_extractor == net.name
+        and r.preset == preset
+        and all(r.protocol.get(k) == protocol[k] for k in keys)
+    ]
+    found = latest_by_metric(candidates)
+    if not all(m in found for m in metrics):
+        return None
+    digest = content_digest(run.dataset)
+    if any(found[m].dataset_fingerprint != digest for m in metrics):
+        return None
+    return [found[m] for m in metrics]
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------------
+
+
+class _Pools:
+    """Render pools by settings, opened on first use (one per distinct settings) and closed
+    together: the run's and the dataset's settings are normally equal, so one pool serves both."""
+
+    def __init__(self, workers: int, voxel_res: int):
+        self.workers, self.voxel_res = workers, voxel_res
+        self._pools: dict[str, Any] = {}
+
+    def get(self, settings):
+        from iggan.training import load_triton_before_gl, open_render_pool
+
+        key = json.dumps(settings.to_dict(), sort_keys=True)
+        if key not in self._pools:
+            load_triton_before_gl()
+            self._pools[key] = open_render_pool(settings, self.workers, self.voxel_res)
+        return self._pools[key]
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+
+
+def _render_stream(
+    pool,
+    items: Iterable,
+    total: int,
+    progress: Progress | None,
+    stage: str,
+) -> np.ndarray:
+    """``(total, H, W)`` uint8 renders of a lazy item stream; a pool of processes keeps a bounded
+    window of chunks in flight while the stream produces more (e.g. samples the generator)."""
+    from shapenet_render.pool import RenderPool
+
+    out: list[np.ndarray] = []
+    if isinstance(pool, RenderPool):
+        results: Iterator = pool.imap(items)
+    else:  # in-process stand-in (workers = 0)
+        results = (r for item in items for r in pool.render([item]))
+    step = max(1, total // 100)
+    for result in results:
+        out.append(result.image)
+        if progress is not None and (len(out) % step == 0 or len(out) == total):
+            progress(stage, len(out), total)
+    if len(out) != total:
+        raise RuntimeError(f"rendered {len(out)} images, expected {total}")
+    return np.stack(out)
+
+
+def _sample_batches(
+    method, z, az, el, batch: int, device: torch.device
+) -> Iterator[tuple[dict[str, torch.Tensor], slice]]:
+    """``method.sample`` over consecutive slices of the drawn latents and views (eval mode)."""
+    for start in range(0, len(z), batch):
+        sl = slice(start, start + batch)
+        with torch.no_grad():
+            out = method.sample(z[sl].to(device), az[sl].to(device), el[sl].to(device))
+        yield out, sl
+
+
+def _generated_images(
+    method,
+    config,
+    n: int,
+    seed: int,
+    views: tuple[tuple[float, float], tuple[float, float]],
+    device: torch.device,
+    pools: _Pools,
+    settings,
+    progress: Progress | None,
+) -> tuple[np.ndarray, bool]:
+    """``(n, H, W)`` uint8 images of ``n`` samples, and whether they are off-the-shelf renders of
+    binarised volumes (True: 3D methods) or the method's own images (False: 2D methods)."""
+    import itertools
+
+    from shapenet_render.pool import RenderItem
+    from shapenet_render.projection import from_network
+
+    gen = _generator(seed, 0)
+    (az_lo, az_hi), (el_lo, el_hi) = views
+    # Latents and views are drawn up front, so the samples do not depend on the batch size.
+    z = torch.randn(n, config.z_dim, generator=gen)
+    az = az_lo + (az_hi - az_lo) * torch.rand(n, generator=gen)
+    el = el_lo + (el_hi - el_lo) * torch.rand(n, generator=gen)
+    stream = _sample_batches(method, z, az, el, config.batch_size or 64, device)
+    first = next(stream)
+    stream = itertools.chain([first], stream)
+
+    if "volumes" not in first[0]:  # a 2D method: compare its own images
+        images: list[np.ndarray] = []
+        for out, _ in stream:
+            images.append(from_network(out["images"].cpu())[:, 0])
+            if progress is not None:
+                progress("sample", sum(len(x) for x in images), n)
+        return np.concatenate(images), False
+
+    def items() -> Iterator:
+        # Lazy: the pool renders one batch while the generator samples the next.
+        for out, sl in stream:
+            grids = (out["volumes"][:, 0] > EVAL_THRESHOLD).cpu().numpy()
+            for g, a, e in zip(grids, az[sl].tolist(), el[sl].tolist(), strict=True):
+                yield RenderItem.voxels(g, a, e)
+
+    return _render_stream(pools.get(settings), items(), n, progress, "sample"), True
+
+
+# --------------------------------------------------------------------------------------------------
+# Real images
+# --------------------------------------------------------------------------------------------------
+
+
+def _real_plan(dataset: Path, kind: str) -> tuple[list[tuple[int, float, float]], dict[str, Any]]:
+    """``(model, azimuth, elevation)`` of every fresh real render, and the protocol entries that
+    describe them. The views depend only on the dataset (its seed), never on the eval seed, so
+    every method and every seed of a column meets the same real images."""
+    import h5py
+
+    from shapenet_render.dataset import ImageDataset
+
+    ds = ImageDataset(dataset)
+    spec = ds.spec
+    plan: list[tuple[int, float, float]] = []
+    info: dict[str, Any] = {}
+    if kind == "fresh-unlimited":
+        for m in range(ds.n_models):
+            plan.extend((m, float(a), float(e)) for a, e in ds.fresh_views(m, REAL_EPOCH))
+        info = {"real_epoch": REAL_EPOCH}
+        ranges = (spec.azimuth_range, spec.elevation_range)
+    elif kind == "fresh-360":
+        ranges = normal_view_ranges(spec)
+        (az_lo, az_hi), (el_lo, el_hi) = ranges
+        rng = np.random.default_rng([spec.seed, 0x360, 0xE7A1])
+        per_model = spec.n_views
+        az = rng.uniform(az_lo, az_hi, size=(ds.n_models, per_model))
+        el = rng.uniform(el_lo, el_hi, size=(ds.n_models, per_model))
+        plan = [
+            (m, float(az[m, v]), float(el[m, v]))
+            for m in range(ds.n_models)
+            for v in range(per_model)
+        ]
+        info = {"real_seed": spec.seed}
+    elif kind == "fresh-opengl":
+        with h5py.File(dataset, "r") as f:
+            models, azs, els = f["model_index"][:], f["azimuth"][:], f["elevation"][:]
+        plan = [(int(m), float(a), float(e)) for m, a, e in zip(models, azs, els, strict=True)]
+        ranges = (spec.azimuth_range, spec.elevation_range)
+    else:
+        raise ValueError(f"{kind!r} is not a fresh real set")
+    info["real_views"] = {"azimuth": list(ranges[0]), "elevation": list(ranges[1])}
+    return plan, info
+
+
+def _fresh_real_images(
+    dataset: Path,
+    kind: str,
+    pools: _Pools,
+    cache_dir: str | Path | None,
+    force: bool,
+    progress: Progress | None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """``(m, H, W)`` uint8 off-the-shelf renders of the dataset's voxel grids for a fresh real set,
+    from the content-keyed cache when present (``force`` renders and replaces)."""
+    from benchmark.fid import default_cache_dir
+    from iggan.training import dataset_render_settings
+    from shapenet_render.dataset import ImageDataset, content_digest
+    from shapenet_render.io_utils import atomic_path
+    from shapenet_render.pool import RenderItem
+
+    ds = ImageDataset(dataset)
+    plan, info = _real_plan(dataset, kind)
+    if not plan:
+        raise EvalError(f"{dataset}: no models to render real images of")
+    settings = dataset_render_settings(ds)
+    key_text = "|".join(
+        [
+            content_digest(dataset),
+            kind,
+            json.dumps(settings.to_dict(), sort_keys=True),
+            json.dumps(info, sort_keys=True),
+            f"v{REAL_CACHE_VERSION}",
+        ]
+    )
+    key = hashlib.sha256(key_text.encode()).hexdigest()
+    path = Path(cache_dir or default_cache_dir()) / "eval-real" / f"{key}.npz"
+    info = {**info, "real_render_key": key}
+    if path.is_file() and not force:
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                images = z["images"]
+            if len(images) == len(plan):
+                return images, info
+        except (OSError, ValueError, KeyError) as exc:  # unreadable: render again and replace
+            log.warning("ignoring unreadable cache file %s (%s)", path, exc)
+
+    def items() -> Iterator:
+        last, grid = -1, None
+        for m, a, e in plan:  # models come in order: load each grid once
+            if m != last:
+                last, grid = m, ds.voxels(m)
+            yield RenderItem.voxels(grid, a, e)
+
+    images = _render_stream(pools.get(settings), items(), len(plan), progress, "real")
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, images=images)
+    return images, info
+
+
+# --------------------------------------------------------------------------------------------------
+# The evaluation
+# --------------------------------------------------------------------------------------------------
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    classifier: str | Path | None = None,
+    preset: str | None = None,
+    n: int | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    workers: int | None = None,
+    cache_dir: str | Path | None = None,
+    force: bool = False,
+    kid: bool = True,
+    progress: Progress | None = None,
+) -> EvalOutcome:
+    """FID (and KID) of a run's newest checkpoint against its dataset; appends the records to
+    ``<run>/metrics.jsonl``. See the module docstring for the protocol.
+
+    classifier : ``classifier.pt`` whose features define FID (default :func:`default_classifier`
+        of the eval preset).
+    preset : eval preset, fixing the generated-sample count (default: the run's preset).
+    n : generated samples (overrides the preset's :data:`benchmark.fid.EVAL_SAMPLES`).
+    seed : fixes the generated samples' latents and views.
+    workers : render processes (default: the run's ``render_workers``; 0 renders in this process).
+    cache_dir : real-statistics and fresh-real-render cache (default ``$IGBENCH_CACHE`` or
+        ``~/.cache/igbench``).
+    force : evaluate even when ``metrics.jsonl`` already holds this evaluation.
+    progress : ``progress(stage, done, total)`` as images are made (stages ``sample``, ``real``).
+
+    Raises :class:`EvalError` (no checkpoint, missing dataset or classifier), and the library's
+    errors for unreadable inputs (``CheckpointError``, ``DatasetError``, ``FidError``...).
+    """
+    from benchmark.fid import feature_net, metric_name
+    from benchmark.records import evaluate_and_record, records_path
+    from iggan.methods import build_method
+    from iggan.training import resolve_device
+
+    _register_methods()
+    run_dir = Path(run_dir)
+    run = _load_run(run_dir)
+    config = run.config
+    preset = preset or config.preset
+    n = eval_samples(preset, n)
+    classifier = Path(classifier) if classifier is not None else default_classifier(preset)
+    if not classifier.is_file():
+        raise EvalError(
+            f"{classifier}: no such classifier checkpoint; train it with "
+            f"`igbench classifier train --preset {'paper' if preset == 'paper' else 'cpu'}` "
+            "or pass --classifier PATH"
+        )
+    dev = resolve_device(device)
+    net = feature_net(classifier, device=dev)
+
+    # -- the protocol, and whether the run already holds this evaluation ---------------------------
+    spec = run.spec
+    real_kind = _real_kind(spec)
+    views = (
+        normal_view_ranges(spec)
+        if spec.mode == "lvp"
+        else (
+            spec.azimuth_range,
+            spec.elevation_range,
+        )
+    )
+    protocol: dict[str, Any] = {
+        "eval_version": EVAL_VERSION,
+        "eval_preset": preset,
+        "n_samples": n,
+        "seed": seed,
+        "real": real_kind,
+        "views": {"azimuth": list(views[0]), "elevation": list(views[1])},
+        "threshold": EVAL_THRESHOLD,
+        "classifier": str(classifier),
+        "run_preset": config.preset,
+        "dataset_mode": spec.mode,
+    }
+    metrics = [metric_name("fid", net.tag, n)] + ([metric_name("kid", net.tag, n)] if kid else [])
+    if not force:
+        done = _find_done(run_dir, run, net, metrics, preset, protocol)
+        if done is not None:
+            kid_rec = done[1] if kid else None
+            return EvalOutcome(
+                fid=done[0].value,
+                kid_mean=kid_rec.value if kid_rec else None,
+                kid_std=kid_rec.protocol.get("kid_std") if kid_rec else None,
+                records=done,
+                skipped=True,
+                checkpoint=run.path,
+                iteration=run.iteration,
+                n_real=done[0].n_real,
+                n_fake=done[0].n_fake,
+                protocol=done[0].protocol,
+                records_path=records_path(run_dir),
+            )
+
+    # -- the generator, as it was saved ------------------------------------------------------------
+    config = replace(config, device=str(dev))
+    method = build_method(config, dev)
+    for name, module in method.modules.items():
+        module.load_state_dict(run.data["modules"][name])
+
+    threads = torch.get_num_threads()
+    if config.torch_threads:  # the run's CPU threads (cpu/smoke: 1, far faster on a busy machine)
+        torch.set_num_threads(config.torch_threads)
+    try:
+        pools = _Pools(config.render_workers if workers is None else workers, config.voxel_res)
+        try:
+            fake, rendered = _generated_images(
+                method, config, n, seed, views, dev, pools, run.render_settings, progress
+            )
+            if not rendered:  # a 2D method's images: no volumes, views or threshold
+                protocol.update(fake="generated-images", views=None, threshold=None)
+            else:
+                protocol["fake"] = "opengl-renders"
+            real = None
+            if real_kind == "stored":
+                protocol["real_views"] = {
+                    "azimuth": list(spec.azimuth_range),
+                    "elevation": list(spec.elevation_range),
+                }
+            else:
+                real, info = _fresh_real_images(
+                    run.dataset, real_kind, pools, cache_dir, force, progress
+                )
+                protocol.update(info)
+        finally:
+            pools.close()
+
+        result, records = evaluate_and_record(
+            run_dir,
+            run.dataset,
+            fake,
+            net,
+            real_images=real,
+            checkpoint=run.path,
+            iteration=run.iteration,
+            method=config.method,
+            preset=preset,
+            protocol=protocol,
+            cache_dir=cache_dir,
+            kid=kid,
+        )
+    finally:
+        torch.set_num_threads(threads)
+    return EvalOutcome(
+        fid=result.fid,
+        kid_mean=result.kid_mean,
+        kid_std=result.kid_std,
+        records=records,
+        skipped=False,
+        checkpoint=run.path,
+        iteration=run.iteration,
+        n_real=result.n_real,
+        n_fake=result.n_fake,
+        protocol=records[0].protocol,
+        records_path=records_path(run_dir),
+    )
+
+
+def _register_methods() -> None:
+    """The baselines register themselves in the loop's method registry on import."""
+    try:
+        import baselines.methods  # noqa: F401
+    except ImportError:  # a tree without baselines evaluates IG-GAN only
+        pass
+
+
+__all__ = [
+    "EVAL_THRESHOLD",
+    "REAL_EPOCH",
+    "REAL_SETS",
+    "EvalError",
+    "EvalOutcome",
+    "default_classifier",
+    "eval_samples",
+    "evaluate_run",
+    "normal_view_ranges",
+]

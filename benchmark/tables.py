@@ -1,0 +1,808 @@
+"""The paper's Tables 1-3 as commands: every cell rendered, trained and evaluated on demand.
+
+A table is a list of :class:`Cell` s. Each cell names one training run (category, dataset mode,
+method and the run's departures from the preset) and the place it takes in the table. Running a
+cell makes what it needs, each step resumable on its own:
+
+1. the dataset: the method's training images (OpenGL, visual-hull or absorption-only rendering;
+   :func:`shapenet_render.dataset.render_dataset`, resumable per 16-model part). FID always
+   compares OpenGL renders of the samples with OpenGL images of the dataset's shapes and views;
+2. the run: ``igbench train METHOD`` into ``<outdir>/runs/<cell key>`` (resumed from its newest
+   checkpoint; a finished run is left alone);
+3. the evaluation: :func:`benchmark.evaluate.evaluate_run` appends FID/KID records to the run's
+   ``metrics.jsonl`` (skipped when the checkpoint was already evaluated with this classifier).
+
+Tables are built from those records only (:func:`collect`), so a rerun after a kill reuses every
+finished step, and ``--plan`` / ``--collect`` let a cluster run the cells as independent jobs.
+Cells of different tables that train the same configuration share one run directory (e.g. Table 2's
+reference "Retrained + DOM" is Table 1's IG-GAN on one-per-model chairs).
+
+The paper's numbers (:data:`PAPER`) are printed beside ours in a block of their own: they come from
+ShapeNet shapes and the authors' classifier, ours from our shapes and our classifier, so only the
+ordering of methods is comparable, not the values.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import logging
+import shlex
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shapenet_render.categories import resolve_category
+from shapenet_render.dataset import MODES, make_spec
+
+log = logging.getLogger(__name__)
+
+TABLES = ("table1", "table2", "table3")
+
+#: Table 1's rows, in the paper's order: method -> row label.
+METHOD_ROWS: dict[str, str] = {
+    "dcgan": "2D-DCGAN",
+    "visual-hull": "Visual Hull",
+    "absorption-only": "Absorption Only",
+    "iggan": "IG-GAN (ours)",
+}
+
+#: Dataset mode -> Table 1's column-group label.
+MODE_LABELS: dict[str, str] = {
+    "500": "500",
+    "one-per-model": "One per model",
+    "unlimited": "Unlimited",
+    "lvp": "LVP",
+}
+
+#: Category -> the paper's column label.
+CATEGORY_LABELS: dict[str, str] = {"bathtub": "Tubs", "sofa": "Couches", "chair": "Chairs"}
+
+#: The image formation each method trains on (the dataset's renderer); FID always compares OpenGL
+#: renders of the samples with the OpenGL dataset.
+METHOD_RENDERER: dict[str, str] = {
+    "dcgan": "opengl",
+    "visual-hull": "visual-hull",
+    "absorption-only": "absorption-only",
+    "iggan": "opengl",
+}
+
+# --------------------------------------------------------------------------------------------------
+# The paper's numbers (Lunz et al. 2020), keyed like our cells: (row, column) -> value(s)
+# --------------------------------------------------------------------------------------------------
+
+_T1_COLUMNS = [
+    (mode, cat)
+    for mode in ("500", "one-per-model", "unlimited")
+    for cat in ("bathtub", "sofa", "chair")
+] + [("lvp", "chair")]
+_T1_VALUES = {
+    "dcgan": [737.7, 540.5, 672.8, 461.8, 354.3, 362.3, 226.7, 210.9, 133.2, 237.9],
+    "visual-hull": [305.8, 279.3, 183.4, 184.6, 106.2, 37.1, 90.1, 35.1, 15.7, 34.5],
+    "absorption-only": [336.9, 282.9, 218.2, 275.8, 78.0, 32.8, 104.5, 25.5, 23.8, 38.6],
+    "iggan": [187.8, 114.1, 119.9, 67.5, 35.8, 20.7, 44.0, 17.8, 13.6, 20.6],
+}
+
+#: table -> {(row label, column label): tuple of values (Table 2 holds chairs/couches pairs)}.
+PAPER: dict[str, dict[tuple[str, str], tuple[float, ...]]] = {
+    "table1": {
+        (METHOD_ROWS[m], f"{MODE_LABELS[mode]} {CATEGORY_LABELS[cat]}"): (v,)
+        for m, values in _T1_VALUES.items()
+        for (mode, cat), v in zip(_T1_COLUMNS, values, strict=True)
+    },
+    "table2": {
+        ("Retrained", "OpenGL"): (86.4, 180.1),
+        ("Retrained", "RenderNet"): (74.7, 144.8),
+        ("Fixed", "OpenGL"): (113.7, 323.5),
+        ("Fixed", "RenderNet"): (103.9, 124.6),
+        ("Retrained + DOM (IG-GAN)", "OpenGL"): (20.7, 35.8),
+    },
+    "table3": {
+        ("Ours", "Chairs"): (22.6,),
+        ("Ours", "Tables"): (20.7,),
+        ("Ours", "Random"): (20.4,),
+        ("Fixed", "Chairs"): (37.8,),
+        ("Fixed", "Tables"): (105.8,),
+        ("Fixed", "Random"): (141.9,),
+    },
+}
+
+PAPER_NOTES: dict[str, str] = {
+    "table1": "Lunz et al. 2020, Table 1: FID on ShapeNet renders with their Inception retrained on "
+    "21 ShapeNet classes. LVP 2D-DCGAN: trained on LVP images, evaluated over 360 degrees.",
+    "table2": "Lunz et al. 2020, Table 2: no DOM, one-per-model chairs/couches; the last row is "
+    "from the caption (their full model).",
+    "table3": "Lunz et al. 2020, Table 3: one-per-model chairs; renderer pre-trained on chairs, "
+    "tables or random cubes; retrained with DOM (ours) or fixed.",
+}
+
+TITLES: dict[str, str] = {
+    "table1": "Table 1 - FID by dataset and method (lower is better)",
+    "table2": "Table 2 - DOM ablation: FID without DOM, chairs/couches, one per model",
+    "table3": "Table 3 - renderer pre-training: FID on one-per-model chairs",
+}
+
+
+class TableError(ValueError):
+    """A bad table request (unknown cell, category, dataset or method)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Presets
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TablePreset:
+    """How big every part of a table run is."""
+
+    name: str
+    dataset: str
+    """Dataset preset (:func:`shapenet_render.dataset.make_spec`): image and voxel sizes."""
+    train: str
+    """Training preset (:func:`iggan.config.preset`)."""
+    classifier: str
+    """Classifier preset (:func:`benchmark.classifier.preset`), whose features define FID."""
+    eval: str
+    """Evaluation preset: fixes the generated-sample count (:data:`benchmark.fid.EVAL_SAMPLES`)."""
+    iterations: dict[str, int] = field(default_factory=dict)
+    """Per-method training iterations replacing the training preset's (empty: the preset's)."""
+    categories: tuple[str, ...] | None = None
+    """Table 1's default categories under this preset (None: the paper's)."""
+    datasets: tuple[str, ...] | None = None
+    """Table 1's default datasets under this preset (None: the paper's)."""
+    n_eval: int | None = None
+    """Generated samples per evaluation (None: the evaluation preset's)."""
+
+
+#: ``demo``: what ``make demo`` runs. One category, the 500 dataset, the four methods at the cpu
+#: preset's sizes with short runs, and the cpu classifier: under 30 minutes on 2 cores from a fresh
+#: clone (measured; docs/reproduction.md). Iterations are set so the four runs take similar time.
+DEMO_ITERATIONS = {"iggan": 400, "visual-hull": 600, "absorption-only": 600, "dcgan": 1500}
+
+PRESETS: dict[str, TablePreset] = {
+    "paper": TablePreset("paper", "paper", "paper", "paper", "paper"),
+    "cpu": TablePreset("cpu", "cpu", "cpu", "cpu", "cpu"),
+    "demo": TablePreset(
+        "demo",
+        "cpu",
+        "cpu",
+        "cpu",
+        "cpu",
+        iterations=DEMO_ITERATIONS,
+        categories=("chair",),
+        datasets=("500",),
+        n_eval=500,
+    ),
+    "smoke": TablePreset("smoke", "smoke", "smoke", "smoke", "smoke", n_eval=32),
+}
+
+
+def table_preset(name: str) -> TablePreset:
+    if name not in PRESETS:
+        raise TableError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+# --------------------------------------------------------------------------------------------------
+# Cells
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One training run and its place in a table."""
+
+    table: str
+    row: str
+    col: str
+    category: str
+    mode: str
+    method: str
+    overrides: tuple[tuple[str, Any], ...] = ()
+    """TrainConfig fields that differ from the preset (Table 2's switches, Table 3's renderer)."""
+    slot: int = 0
+    """Position within a combined cell (Table 2's chairs/couches pairs)."""
+
+    @property
+    def key(self) -> str:
+        """The run's name: ``chair-500-iggan``, ``sofa-one-per-model-iggan-nodom-fixed``..."""
+        parts = [self.category, self.mode, self.method]
+        for name, value in self.overrides:
+            parts.append(_OVERRIDE_TAGS[name](value))
+        return "-".join(parts)
+
+    @property
+    def id(self) -> str:
+        """What ``--cell`` takes: ``chair/500/iggan`` plus any override tags."""
+        return self.key.replace(f"{self.category}-{self.mode}-", f"{self.category}/{self.mode}/", 1)
+
+
+_OVERRIDE_TAGS: dict[str, Callable[[Any], str]] = {
+    "use_dom": lambda v: "dom" if v else "nodom",
+    "renderer_mode": lambda v: str(v),
+    "d_input": lambda v: f"d{v}",
+    "renderer_init": lambda v: f"init{v}",
+}
+
+
+def _parse_list(value: str | Sequence[str] | None, default: Sequence[str]) -> list[str]:
+    if value is None:
+        return list(default)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [s.strip() for s in items if s.strip()]
+
+
+def _drop_defaults(preset: TablePreset, overrides: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Overrides that differ from the training preset, sorted (so equal runs share a key)."""
+    from iggan.config import preset as train_preset
+
+    base = train_preset(preset.train)
+    return tuple(sorted((k, v) for k, v in overrides.items() if getattr(base, k) != v))
+
+
+def table1_cells(
+    preset: TablePreset,
+    categories: str | Sequence[str] | None = None,
+    datasets: str | Sequence[str] | None = None,
+    methods: str | Sequence[str] | None = None,
+) -> list[Cell]:
+    """Table 1: methods x (dataset, category); LVP exists for chairs only."""
+    cats = [
+        resolve_category(c)
+        for c in _parse_list(categories, preset.categories or ("bathtub", "sofa", "chair"))
+    ]
+    modes = _parse_list(datasets, preset.datasets or MODES)
+    meths = _parse_list(methods, METHOD_ROWS)
+    for m in modes:
+        if m not in MODES:
+            raise TableError(f"unknown dataset {m!r}; choose from {', '.join(MODES)}")
+    for m in meths:
+        if m not in METHOD_ROWS:
+            raise TableError(f"unknown method {m!r}; choose from {', '.join(METHOD_ROWS)}")
+    for c in cats:
+        if c not in CATEGORY_LABELS:
+            raise TableError(
+                f"category {c!r} is not in Table 1; choose from {', '.join(CATEGORY_LABELS)}"
+            )
+    if modes == ["lvp"] and "chair" not in cats:
+        raise TableError("dataset lvp is defined for chairs only; add --categories chairs")
+    columns = [
+        (mode, cat)
+        for mode in modes
+        for cat in ("bathtub", "sofa", "chair")
+        if cat in cats and (mode != "lvp" or cat == "chair")
+    ]
+    return [
+        Cell(
+            "table1",
+            METHOD_ROWS[method],
+            f"{MODE_LABELS[mode]} {CATEGORY_LABELS[cat]}",
+            cat,
+            mode,
+            method,
+        )
+        for method in meths
+        for mode, cat in columns
+    ]
+
+
+def table2_cells(preset: TablePreset, categories: str | Sequence[str] | None = None) -> list[Cell]:
+    """Table 2: IG-GAN without DOM, renderer retrained/fixed x D's input OpenGL/RenderNet, on
+    one-per-model chairs and couches (one value each per cell), plus the full model for reference."""
+    cats = [resolve_category(c) for c in _parse_list(categories, ("chair", "sofa"))]
+    cells = []
+    for slot, cat in enumerate(cats):
+        for row, mode in (("Retrained", "retrained"), ("Fixed", "fixed")):
+            for col, d_input in (("OpenGL", "opengl"), ("RenderNet", "neural")):
+                over = {"use_dom": False, "renderer_mode": mode, "d_input": d_input}
+                cells.append(
+                    Cell(
+                        "table2",
+                        row,
+                        col,
+                        cat,
+                        "one-per-model",
+                        "iggan",
+                        _drop_defaults(preset, over),
+                        slot,
+                    )
+                )
+        cells.append(
+            Cell("table2", "Retrained + DOM (IG-GAN)", "OpenGL", cat, "one-per-model", "iggan",
+                 (), slot)
+        )  # fmt: skip
+    return cells
+
+
+def table3_cells(preset: TablePreset) -> list[Cell]:
+    """Table 3: IG-GAN on one-per-model chairs with the renderer pre-trained on chairs, tables or
+    random cubes, retrained with DOM ("Ours") or fixed."""
+    cells = []
+    for row, mode in (("Ours", "retrained"), ("Fixed", "fixed")):
+        for col, init in (("Chairs", "chairs"), ("Tables", "tables"), ("Random", "cubes")):
+            over = {"renderer_mode": mode, "renderer_init": init}
+            cells.append(
+                Cell("table3", row, col, "chair", "one-per-model", "iggan",
+                     _drop_defaults(preset, over))
+            )  # fmt: skip
+    return cells
+
+
+def table_cells(table: str, preset: TablePreset, **selection: Any) -> list[Cell]:
+    if table == "table1":
+        return table1_cells(preset, **selection)
+    if table == "table2":
+        return table2_cells(preset, **selection)
+    if table == "table3":
+        return table3_cells(preset)
+    raise TableError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
+
+
+def find_cell(cells: Iterable[Cell], cell_id: str) -> Cell:
+    cells = list(cells)
+    for cell in cells:
+        if cell_id in (cell.id, cell.key):
+            return cell
+    raise TableError(
+        f"no cell {cell_id!r} in this table; its cells are: {', '.join(c.id for c in cells)}"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# What a cell needs
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TableContext:
+    """Where a table's parts live and how they are made."""
+
+    table: str
+    preset: TablePreset
+    outdir: Path
+    source: str = "procedural"
+    classifier: Path | None = None
+    """Classifier checkpoint (default: the classifier preset's default path, trained if missing)."""
+    device: str = "auto"
+    workers: int | None = None
+    iterations: int | None = None
+    """Overrides every run's iteration count (tests, quick looks)."""
+    progress: bool = True
+    echo: Callable[[str], None] = print
+
+    @property
+    def data_root(self) -> Path:
+        return self.outdir / "data"
+
+    def run_dir(self, cell: Cell) -> Path:
+        return self.outdir / "runs" / cell.key
+
+    def dataset_spec(self, cell: Cell, renderer: str):
+        return make_spec(
+            cell.category, cell.mode, self.preset.dataset, renderer=renderer, source=self.source
+        )
+
+    def dataset_path(self, cell: Cell, renderer: str) -> Path:
+        return self.dataset_spec(cell, renderer).default_path(self.data_root)
+
+    def datasets(self, cell: Cell) -> list[tuple[Any, Path]]:
+        """(spec, path) of the cell's training set. A baseline's file stores its projections, not
+        OpenGL images; its evaluation renders the file's voxels at the file's views with OpenGL
+        (:mod:`benchmark.evaluate`), which are the images of the OpenGL file of the same spec."""
+        renderer = METHOD_RENDERER[cell.method]
+        return [(self.dataset_spec(cell, renderer), self.dataset_path(cell, renderer))]
+
+    def train_config(self, cell: Cell):
+        from iggan.config import preset as train_preset
+
+        iterations = self.iterations or self.preset.iterations.get(cell.method)
+        over = dict(cell.overrides)
+        if iterations:
+            over["iterations"] = iterations
+            # short runs still leave a few checkpoints and sample grids behind
+            over["checkpoint_every"] = max(1, min(250, iterations // 2))
+            over["sample_every"] = max(1, min(250, iterations // 2))
+        cfg = train_preset(
+            self.preset.train,
+            method=cell.method,
+            data=str(self.dataset_path(cell, METHOD_RENDERER[cell.method])),
+            device=self.device,
+            **over,
+        )
+        cfg.validate()
+        return cfg
+
+    def classifier_path(self) -> Path:
+        from benchmark.classifier import default_checkpoint
+
+        return Path(self.classifier or default_checkpoint(self.preset.classifier))
+
+    # -- commands for --plan ------------------------------------------------------------------------
+    def _common_flags(self) -> str:
+        flags = f"--preset {self.preset.name} --outdir {shlex.quote(str(self.outdir))}"
+        if self.source != "procedural":
+            flags += f" --source {shlex.quote(self.source)}"
+        if self.classifier is not None:
+            flags += f" --classifier {shlex.quote(str(self.classifier))}"
+        if self.iterations:
+            flags += f" --iterations {self.iterations}"
+        return flags
+
+    def shared_commands(self, cells: Sequence[Cell]) -> list[str]:
+        """Commands that make what many cells share: the classifier, the datasets and the
+        pre-trained renderers. Each is independent of the others."""
+        cmds = []
+        if self.classifier is None:
+            cmds.append(
+                f"igbench classifier train --preset {self.preset.classifier} --resume "
+                f"--source {shlex.quote(self.source)}"
+            )
+        seen: set[Path] = set()
+        for cell in cells:
+            for spec, path in self.datasets(cell):
+                if path in seen:
+                    continue
+                seen.add(path)
+                cmds.append(
+                    f"igbench render --category {spec.category} --mode {spec.mode} "
+                    f"--renderer {spec.renderer} --preset {self.preset.dataset} "
+                    f"--source {shlex.quote(self.source)} --out {shlex.quote(str(path))}"
+                )
+        inits: set[str] = set()
+        for cell in cells:
+            if cell.method == "iggan":
+                init = self.train_config(cell).renderer_init
+                if init in ("tables", "chairs", "cubes"):
+                    inits.add(init)
+        cmds += [
+            f"igbench pretrain-renderer --on {on} --preset {self.preset.train}"
+            for on in sorted(inits)
+        ]
+        return cmds
+
+    def cell_command(self, cell: Cell) -> str:
+        return f"igbench {self.table} {self._common_flags()} --cell {cell.id}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CellResult:
+    """A cell's state and, once evaluated, its FID."""
+
+    cell: Cell
+    state: str
+    """``done``, ``evaluating``, ``trained``, ``training i/N`` or ``missing``."""
+    run_dir: Path
+    fid: float | None = None
+    kid: float | None = None
+    record: Any = None
+
+    def to_row(self) -> dict[str, Any]:
+        rec = self.record
+        return {
+            "table": self.cell.table,
+            "row": self.cell.row,
+            "column": self.cell.col,
+            "slot": self.cell.slot,
+            "category": self.cell.category,
+            "dataset": self.cell.mode,
+            "method": self.cell.method,
+            "overrides": json.dumps(dict(self.cell.overrides), sort_keys=True),
+            "state": self.state,
+            "fid": "" if self.fid is None else f"{self.fid:.3f}",
+            "kid": "" if self.kid is None else f"{self.kid:.5f}",
+            "metric": rec.metric if rec else "",
+            "n_real": rec.n_real if rec else "",
+            "n_fake": rec.n_fake if rec else "",
+            "classifier": rec.classifier_fingerprint if rec else "",
+            "preset": rec.preset if rec else "",
+            "iteration": rec.iteration if rec else "",
+            "run": str(self.run_dir),
+        }
+
+
+def ensure_classifier(ctx: TableContext) -> Path:
+    """The classifier checkpoint, trained (or its training resumed) if it is not there yet."""
+    from benchmark.classifier import preset as clf_preset
+    from benchmark.classifier import train_classifier
+
+    path = ctx.classifier_path()
+    if path.is_file():
+        return path
+    if ctx.classifier is not None:
+        raise TableError(f"{path}: no such classifier checkpoint")
+    ctx.echo(f"classifier: training the {ctx.preset.classifier} preset into {path.parent}")
+    cfg = clf_preset(ctx.preset.classifier, source=ctx.source)
+    resume = (path.parent / "train_state.pt").exists()
+    train_classifier(cfg, path.parent, resume=resume)
+    return path
+
+
+def ensure_datasets(ctx: TableContext, cell: Cell) -> None:
+    from shapenet_render.dataset import render_dataset
+
+    for spec, path in ctx.datasets(cell):
+        if path.exists():
+            continue
+        ctx.echo(f"{cell.id}: rendering {path}")
+        summary = render_dataset(spec, path, workers=ctx.workers)
+        ctx.echo(f"{cell.id}: {summary.format()}")
+
+
+def _final_iteration(run_dir: Path) -> int | None:
+    from iggan import checkpoint as ckpt_io
+
+    found = ckpt_io.list_checkpoints(run_dir)
+    return found[-1][0] if found else None
+
+
+def ensure_trained(ctx: TableContext, cell: Cell) -> None:
+    """Train the cell's run to its iteration count (resuming; a finished run is left alone)."""
+    from iggan.training import TrainingError, _check_resume_config, load_run_config, train
+
+    try:
+        import baselines.methods  # noqa: F401  (the baselines register their methods)
+    except ImportError:
+        pass
+    run_dir = ctx.run_dir(cell)
+    config = ctx.train_config(cell)
+    done = _final_iteration(run_dir)
+    if done is not None:
+        try:  # the same check a resumed training makes: only iterations, logging may change
+            _check_resume_config(load_run_config(run_dir), config)
+        except TrainingError as exc:
+            raise TableError(f"{run_dir} holds another run ({exc}); use another --outdir") from exc
+        if done >= config.iterations:
+            return
+    ctx.echo(
+        f"{cell.id}: training {config.method} for {config.iterations} iterations in {run_dir}"
+        + (f" (resuming at {done})" if done is not None else "")
+    )
+    result = train(config, run_dir, resume=done is not None, progress=ctx.progress)
+    if result.status == "interrupted":
+        raise TrainingError(f"{run_dir}: training interrupted at iteration {result.iteration}")
+
+
+def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path):
+    from benchmark.evaluate import evaluate_run
+
+    return evaluate_run(
+        ctx.run_dir(cell),
+        classifier=classifier,
+        preset=ctx.preset.eval,
+        n=ctx.preset.n_eval,
+        device=ctx.device,
+        workers=ctx.workers,
+    )
+
+
+def run_cell(ctx: TableContext, cell: Cell, classifier: Path) -> CellResult:
+    ensure_datasets(ctx, cell)
+    ensure_trained(ctx, cell)
+    ensure_evaluated(ctx, cell, classifier)
+    return cell_result(ctx, cell)
+
+
+def run_table(
+    ctx: TableContext, cells: Sequence[Cell], on_cell: Callable[[CellResult], None] | None = None
+) -> list[CellResult]:
+    """Make every cell (the classifier first); returns the cells' results in order. Cells that
+    share a run are made once."""
+    classifier = ensure_classifier(ctx)
+    results: dict[str, CellResult] = {}
+    out = []
+    for cell in cells:
+        if cell.key not in results:
+            results[cell.key] = run_cell(ctx, cell, classifier)
+        res = dataclasses.replace(results[cell.key], cell=cell)
+        out.append(res)
+        if on_cell is not None:
+            on_cell(res)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Collecting
+# --------------------------------------------------------------------------------------------------
+
+
+def _classifier_fingerprint(path: Path) -> str | None:
+    from benchmark.classifier import read_classifier_info
+
+    if not path.is_file():
+        return None
+    return read_classifier_info(path).get("fingerprint")
+
+
+def cell_result(ctx: TableContext, cell: Cell, fingerprint: str | None = None) -> CellResult:
+    """A cell's state from its run directory alone: its newest FID record for the final checkpoint
+    (and, when ``fingerprint`` is given, that classifier), or how far its training got."""
+    from benchmark.records import read_records
+
+    run_dir = ctx.run_dir(cell)
+    config = ctx.train_config(cell)
+    done = _final_iteration(run_dir)
+    if done is None:
+        return CellResult(cell, "missing", run_dir)
+    if done < config.iterations:
+        return CellResult(cell, f"training {done}/{config.iterations}", run_dir)
+    fid = kid = None
+    for rec in read_records(run_dir):
+        if rec.iteration != done or rec.preset != ctx.preset.eval:
+            continue
+        if fingerprint is not None and rec.classifier_fingerprint != fingerprint:
+            continue
+        if rec.metric.startswith("fid_"):
+            fid = rec
+        elif rec.metric.startswith("kid_"):
+            kid = rec
+    if fid is None:
+        return CellResult(cell, "trained", run_dir)
+    return CellResult(
+        cell, "done", run_dir, fid.value, None if kid is None else kid.value, record=fid
+    )
+
+
+def collect(ctx: TableContext, cells: Sequence[Cell]) -> list[CellResult]:
+    fingerprint = _classifier_fingerprint(ctx.classifier_path())
+    return [cell_result(ctx, cell, fingerprint) for cell in cells]
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------------
+
+
+def _layout(cells: Sequence[Cell]) -> tuple[list[str], list[str]]:
+    rows = list(dict.fromkeys(c.row for c in cells))
+    cols = list(dict.fromkeys(c.col for c in cells))
+    return rows, cols
+
+
+def _fmt(values: Sequence[float | None]) -> str:
+    if not values or all(v is None for v in values):
+        return "-"
+    return "/".join("-" if v is None else f"{v:.1f}" for v in values)
+
+
+def _grid(results: Sequence[CellResult]) -> dict[tuple[str, str], list[float | None]]:
+    slots: dict[tuple[str, str], dict[int, float | None]] = {}
+    for r in results:
+        slots.setdefault((r.cell.row, r.cell.col), {})[r.cell.slot] = r.fid
+    return {k: [v[i] for i in sorted(v)] for k, v in slots.items()}
+
+
+def _paper_grid(table: str, rows: list[str], cols: list[str], cells: Sequence[Cell]):
+    slot_count: dict[tuple[str, str], int] = {}
+    for c in cells:
+        slot_count[(c.row, c.col)] = max(slot_count.get((c.row, c.col), 0), c.slot + 1)
+    out = {}
+    for (row, col), values in PAPER[table].items():
+        if row in rows and col in cols:
+            out[(row, col)] = list(values[: slot_count.get((row, col), len(values))])
+    return out
+
+
+def _markdown_block(rows, cols, grid, corner: str) -> list[str]:
+    lines = [
+        "| " + " | ".join([corner, *cols]) + " |",
+        "|" + "|".join(["---"] * (len(cols) + 1)) + "|",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join([row, *(_fmt(grid.get((row, c), [])) for c in cols)]) + " |")
+    return lines
+
+
+def _describe(ctx: TableContext, results: Sequence[CellResult]) -> str:
+    recs = [r.record for r in results if r.record is not None]
+    fps = sorted({r.classifier_fingerprint for r in recs})
+    counts = sorted({(r.n_real, r.n_fake) for r in recs})
+    text = (
+        f"preset `{ctx.preset.name}`, source `{ctx.source}`, classifier "
+        f"`{ctx.classifier_path()}` (fingerprint {', '.join(fps) or 'n/a'})"
+    )
+    if counts:
+        text += "; real/generated images per cell: " + ", ".join(f"{a}/{b}" for a, b in counts)
+    return text
+
+
+def write_tables(
+    ctx: TableContext, results: Sequence[CellResult], outdir: Path | None = None
+) -> list[Path]:
+    """``<table>.md``, ``.csv`` and ``.tex`` in the paper's layout: our block, then the paper's."""
+    outdir = Path(outdir or ctx.outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    cells = [r.cell for r in results]
+    rows, cols = _layout(cells)
+    ours = _grid(results)
+    paper = _paper_grid(ctx.table, rows, cols, cells)
+    pair = " (chairs/couches)" if ctx.table == "table2" else ""
+    done = sum(r.state == "done" for r in results)
+
+    md = [f"# {TITLES[ctx.table]}", ""]
+    md += [f"## Ours{pair}: {_describe(ctx, results)}", ""]
+    md += _markdown_block(rows, cols, ours, "ours")
+    md += ["", f"{done} of {len(results)} cells done; `-` = not yet evaluated.", ""]
+    md += [f"## Paper{pair}: {PAPER_NOTES[ctx.table]}", ""]
+    md += _markdown_block(rows, cols, paper, "paper")
+    md += [
+        "",
+        "The two blocks use different shapes (ours: the `" + ctx.source + "` source; the "
+        "paper: ShapeNet) and different classifiers, so compare orderings, not values.",
+        "",
+        "## Cells",
+        "",
+        "| cell | state | FID | KID | metric | run |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        row = r.to_row()
+        md.append(
+            f"| `{r.cell.id}` | {r.state} | {row['fid'] or '-'} | {row['kid'] or '-'} | "
+            f"{row['metric'] or '-'} | `{r.run_dir}` |"
+        )
+    md_path = outdir / f"{ctx.table}.md"
+    md_path.write_text("\n".join(md) + "\n")
+
+    buf = io.StringIO()
+    fields = list(results[0].to_row()) if results else ["table"]
+    writer = csv.DictWriter(buf, fieldnames=["source", *fields])
+    writer.writeheader()
+    for r in results:
+        writer.writerow({"source": "ours", **r.to_row()})
+    for (row, col), values in paper.items():
+        for slot, v in enumerate(values):
+            writer.writerow(
+                {"source": "paper", "table": ctx.table, "row": row, "column": col, "slot": slot,
+                 "fid": f"{v:.1f}", "state": "published"}
+            )  # fmt: skip
+    csv_path = outdir / f"{ctx.table}.csv"
+    csv_path.write_text(buf.getvalue())
+
+    tex_path = outdir / f"{ctx.table}.tex"
+    tex_path.write_text(_latex(ctx, rows, cols, ours, paper))
+    return [md_path, csv_path, tex_path]
+
+
+def _tex_escape(text: str) -> str:
+    return text.replace("&", r"\&").replace("%", r"\%").replace("_", r"\_").replace("#", r"\#")
+
+
+def _latex(ctx: TableContext, rows, cols, ours, paper) -> str:
+    spec = "l" + "r" * len(cols)
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        r"\begin{tabular}{" + spec + "}",
+        r"\toprule",
+        " & ".join(["", *(_tex_escape(c) for c in cols)]) + r" \\",
+        r"\midrule",
+        r"\multicolumn{" + str(len(cols) + 1) + r"}{l}{\emph{ours (preset "
+        + _tex_escape(ctx.preset.name) + ", " + _tex_escape(ctx.source) + r")}} \\",
+    ]  # fmt: skip
+    for row in rows:
+        vals = [_fmt(ours.get((row, c), [])) for c in cols]
+        lines.append(" & ".join([_tex_escape(row), *vals]) + r" \\")
+    lines += [
+        r"\midrule",
+        r"\multicolumn{" + str(len(cols) + 1) + r"}{l}{\emph{paper (Lunz et al. 2020, ShapeNet)}} \\",
+    ]  # fmt: skip
+    for row in rows:
+        vals = [_fmt(paper.get((row, c), [])) for c in cols]
+        lines.append(" & ".join([_tex_escape(row), *vals]) + r" \\")
+    lines += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\caption{" + _tex_escape(TITLES[ctx.table]) + r". Upper block: this run; lower block: the "
+        r"paper's numbers (other shapes and classifier: compare orderings only).}",
+        r"\end{table}",
+    ]  # fmt: skip
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,203 @@
+"""``igbench eval RUN``: FID/KID of tiny trained runs, written as records, idempotent."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+
+import baselines.methods  # noqa: F401  (registers dcgan in the loop's METHODS)
+from benchmark.cli import main
+from benchmark.evaluate import EvalError, evaluate_run, normal_view_ranges
+from benchmark.fid import feature_net, metric_name
+from benchmark.records import read_records
+from iggan.checkpoint import latest_checkpoint
+from iggan.config import preset as train_preset
+from iggan.training import train
+from shapenet_render.dataset import ImageDataset, content_digest, make_spec, render_dataset
+
+pytestmark = pytest.mark.gl
+
+#: Generated samples per test evaluation (smoke sizes: a few seconds each).
+N = 16
+
+
+def _dataset(root, category, mode):
+    spec = make_spec(category, mode, "smoke", max_models=8)
+    return render_dataset(spec, out=root / f"{category}-{mode}.h5", workers=1).path
+
+
+def _train(data, run_dir, method="iggan"):
+    # Two iterations and one checkpoint; renders in this process (no pool start-up).
+    config = train_preset(
+        "smoke",
+        method=method,
+        data=str(data),
+        device="cpu",
+        iterations=2,
+        sample_every=0,
+        render_workers=0,
+    )
+    train(config, run_dir, progress=False)
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("eval-data")
+    return {
+        "cubes": _dataset(root, "cubes", "one-per-model"),
+        "unlimited": _dataset(root, "cubes", "unlimited"),
+        "lvp": _dataset(root, "chair", "lvp"),
+    }
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, data):
+    root = tmp_path_factory.mktemp("eval-runs")
+    return {
+        "iggan": _train(data["cubes"], root / "iggan"),
+        "dcgan": _train(data["cubes"], root / "dcgan", method="dcgan"),
+        "lvp": _train(data["lvp"], root / "lvp"),
+        "unlimited": _train(data["unlimited"], root / "unlimited"),
+    }
+
+
+@pytest.fixture(scope="module")
+def clf(smoke_classifier):
+    """``(checkpoint, feature tag, fingerprint)`` of the session's smoke classifier."""
+    path = smoke_classifier[1].checkpoint
+    net = feature_net(path, device="cpu")
+    return path, net.tag, net.fingerprint
+
+
+def _eval(run, clf, tmp_path, **kwargs):
+    kwargs = {"n": N, "workers": 0, "device": "cpu", "cache_dir": tmp_path / "cache"} | kwargs
+    return evaluate_run(run, classifier=clf[0], **kwargs)
+
+
+def _lines(run):
+    return (run / "metrics.jsonl").read_text().splitlines()
+
+
+def test_eval_writes_fid_and_kid_records(runs, data, clf, tmp_path):
+    run = runs["iggan"]
+    seen = []
+    out = _eval(run, clf, tmp_path, progress=lambda *a: seen.append(a))
+    tag = clf[1]
+    assert not out.skipped
+    assert seen[-1] == ("sample", N, N)
+    assert [r.metric for r in out.records] == [
+        metric_name("fid", tag, N),
+        metric_name("kid", tag, N),
+    ]
+    assert out.n_fake == N and out.n_real == len(ImageDataset(data["cubes"]))
+    assert math.isfinite(out.fid) and math.isfinite(out.kid_mean) and math.isfinite(out.kid_std)
+    assert out.iteration == 2 and out.checkpoint == latest_checkpoint(run)
+    for rec in out.records:
+        assert rec.n_fake == N and math.isfinite(rec.value)
+        assert rec.classifier_fingerprint == clf[2]
+        assert rec.dataset == str(data["cubes"])
+        assert rec.dataset_fingerprint == content_digest(data["cubes"])
+        assert rec.checkpoint == str(latest_checkpoint(run)) and rec.iteration == 2
+        assert rec.method == "iggan" and rec.preset == "smoke"
+    p = out.protocol
+    assert p["real"] == "stored" and p["fake"] == "opengl-renders"
+    assert p["threshold"] == 0.5 and p["seed"] == 0
+    assert p["n_samples"] == N and p["eval_preset"] == "smoke"
+    spec = ImageDataset(data["cubes"]).spec
+    assert p["views"] == {
+        "azimuth": list(spec.azimuth_range),
+        "elevation": list(spec.elevation_range),
+    }
+    # What is on disk is what was returned.
+    on_disk = read_records(run)[-2:]
+    assert [r.to_json() for r in on_disk] == [r.to_json() for r in out.records]
+
+
+def test_second_eval_is_skipped_and_force_redoes_it(runs, clf, tmp_path):
+    run = runs["iggan"]
+    first = _eval(run, clf, tmp_path, n=8)
+    lines = len(_lines(run))
+    again = _eval(run, clf, tmp_path, n=8)
+    assert again.skipped and again.fid == first.fid and again.kid_mean == first.kid_mean
+    assert [r.to_json() for r in again.records] == [r.to_json() for r in first.records]
+    assert len(_lines(run)) == lines
+    forced = _eval(run, clf, tmp_path, n=8, force=True)
+    assert not forced.skipped
+    assert forced.fid == pytest.approx(first.fid, rel=1e-6)  # same seed, same samples
+    assert len(_lines(run)) == lines + 2
+    other_seed = _eval(run, clf, tmp_path, n=8, seed=1)  # another evaluation: not skipped
+    assert not other_seed.skipped and other_seed.protocol["seed"] == 1
+
+
+def test_dcgan_run_is_evaluated_on_its_own_images(runs, clf, tmp_path):
+    out = _eval(runs["dcgan"], clf, tmp_path)
+    assert not out.skipped and out.n_fake == N and math.isfinite(out.fid)
+    assert out.records[0].method == "dcgan"
+    assert out.protocol["fake"] == "generated-images" and out.protocol["threshold"] is None
+    assert out.protocol["real"] == "stored"
+
+
+def test_lvp_run_is_evaluated_over_360_degrees_against_fresh_renders(runs, data, clf, tmp_path):
+    out = _eval(runs["lvp"], clf, tmp_path)
+    spec = ImageDataset(data["lvp"]).spec
+    assert spec.azimuth_range == (-60.0, 60.0)  # the dataset itself is limited
+    azimuth, elevation = normal_view_ranges(spec)
+    assert azimuth == (0.0, 360.0)
+    assert elevation == make_spec("chair", "one-per-model", "smoke").elevation_range
+    p = out.protocol
+    assert p["real"] == "fresh-360"
+    assert p["views"] == {"azimuth": [0.0, 360.0], "elevation": list(elevation)}
+    assert p["real_views"] == p["views"]
+    assert out.n_real == ImageDataset(data["lvp"]).n_models and math.isfinite(out.fid)
+
+
+def test_unlimited_run_is_evaluated_against_fresh_renders(runs, data, clf, tmp_path):
+    out = _eval(runs["unlimited"], clf, tmp_path)
+    assert out.protocol["real"] == "fresh-unlimited" and "real_epoch" in out.protocol
+    assert out.n_real == ImageDataset(data["unlimited"]).n_models and math.isfinite(out.fid)
+    # The fresh real renders are cached by content: a forced re-evaluation reuses them. Rendering
+    # in a worker process (the run's default) gives the same images as in this process.
+    again = _eval(runs["unlimited"], clf, tmp_path, force=True, workers=1)
+    assert again.fid == pytest.approx(out.fid, rel=1e-6)
+    assert again.protocol["real_render_key"] == out.protocol["real_render_key"]
+
+
+def test_missing_classifier_and_checkpoint_are_one_line_errors(runs, clf, tmp_path):
+    missing = tmp_path / "nope" / "classifier.pt"
+    with pytest.raises(EvalError, match=str(missing)) as exc:
+        evaluate_run(runs["iggan"], classifier=missing)
+    assert "igbench classifier train" in str(exc.value)
+    empty = tmp_path / "empty-run"
+    empty.mkdir()
+    with pytest.raises(EvalError, match=f"{empty}: no checkpoint"):
+        evaluate_run(empty, classifier=clf[0])
+
+    runner = CliRunner()
+    for run, classifier, named in (
+        (empty, clf[0], empty),
+        (runs["iggan"], missing, missing),
+    ):
+        res = runner.invoke(main, ["eval", str(run), "--classifier", str(classifier)])
+        assert res.exit_code != 0
+        lines = res.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and str(named) in lines[0]
+
+
+def test_cli_evaluates_then_reports_already_evaluated(runs, clf, tmp_path):
+    run = runs["iggan"]
+    args = ["eval", str(run), "--classifier", str(clf[0]), "-n", "4", "--workers", "0"]
+    args += ["--device", "cpu", "--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert f"{metric_name('fid', clf[1], 4)} = " in res.output
+    assert f"appended 2 records to {run / 'metrics.jsonl'}" in res.output
+    res = CliRunner().invoke(main, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output.strip().splitlines()[-1])
+    assert payload["skipped"] is True and payload["n_fake"] == 4
+    res = CliRunner().invoke(main, args)
+    assert "already evaluated" in res.output

@@ -1,0 +1,164 @@
+"""igbench table1/2/3: cells, the paper's numbers, --plan/--collect, resume, and a smoke table."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from benchmark import tables
+from benchmark.cli import main
+
+
+def _ctx(tmp_path, table="table1", preset="smoke", **kw):
+    return tables.TableContext(table, tables.table_preset(preset), tmp_path, **kw)
+
+
+# -- cells and the paper's numbers ------------------------------------------------------------------
+def test_table1_has_the_papers_layout():
+    cells = tables.table1_cells(tables.table_preset("cpu"))
+    assert len(cells) == 4 * 10  # four methods x (3 datasets x 3 categories + LVP chairs)
+    rows, cols = tables._layout(cells)
+    assert rows == ["2D-DCGAN", "Visual Hull", "Absorption Only", "IG-GAN (ours)"]
+    assert cols[0] == "500 Tubs" and cols[-1] == "LVP Chairs"
+    # every cell of ours has the paper's value beside it
+    assert all((c.row, c.col) in tables.PAPER["table1"] for c in cells)
+    assert tables.PAPER["table1"][("IG-GAN (ours)", "One per model Chairs")] == (20.7,)
+    assert tables.PAPER["table1"][("2D-DCGAN", "LVP Chairs")] == (237.9,)
+    assert len({c.key for c in cells}) == len(cells)
+
+
+def test_table1_selection_and_bad_input():
+    cells = tables.table1_cells(
+        tables.table_preset("cpu"), categories="couches,chairs", datasets="500,lvp", methods="iggan"
+    )
+    assert [c.id for c in cells] == ["sofa/500/iggan", "chair/500/iggan", "chair/lvp/iggan"]
+    with pytest.raises(tables.TableError, match="unknown dataset 'five'"):
+        tables.table1_cells(tables.table_preset("cpu"), datasets="five")
+    with pytest.raises(tables.TableError, match="unknown method"):
+        tables.table1_cells(tables.table_preset("cpu"), methods="nerf")
+    with pytest.raises(tables.TableError, match="not in Table 1"):
+        tables.table1_cells(tables.table_preset("cpu"), categories="airplanes")
+
+
+def test_demo_preset_is_one_category_500_all_methods():
+    cells = tables.table1_cells(tables.table_preset("demo"))
+    assert {c.category for c in cells} == {"chair"}
+    assert {c.mode for c in cells} == {"500"}
+    assert {c.method for c in cells} == set(tables.METHOD_ROWS)
+
+
+def test_table2_and_3_share_runs_with_table1():
+    preset = tables.table_preset("cpu")
+    t1 = {c.key for c in tables.table1_cells(preset, datasets="one-per-model")}
+    t2 = tables.table2_cells(preset)
+    t3 = tables.table3_cells(preset)
+    # Table 2's reference row is Table 1's IG-GAN run; its ablations are distinct runs
+    assert "chair-one-per-model-iggan" in t1
+    assert {c.key for c in t2 if c.row.startswith("Retrained + DOM")} <= t1
+    assert len({c.key for c in t2}) == 10
+    overrides = {c.key: dict(c.overrides) for c in t2}
+    assert overrides["chair-one-per-model-iggan-dneural-fixed-nodom"] == {
+        "d_input": "neural",
+        "renderer_mode": "fixed",
+        "use_dom": False,
+    }
+    # the cpu preset pre-trains on cubes: Table 3's "Ours/Random" is the default run
+    ours_random = next(c for c in t3 if (c.row, c.col) == ("Ours", "Random"))
+    assert ours_random.key == "chair-one-per-model-iggan"
+    paper3 = next(c for c in tables.table3_cells(tables.table_preset("paper")) if c.col == "Tables")
+    assert paper3.key == "chair-one-per-model-iggan"  # the paper's default is tables
+
+
+def test_train_config_of_a_cell(tmp_path):
+    ctx = _ctx(tmp_path, preset="demo")
+    cell = tables.find_cell(tables.table1_cells(ctx.preset), "chair/500/visual-hull")
+    cfg = ctx.train_config(cell)
+    assert cfg.method == "visual-hull" and cfg.preset == "cpu"
+    assert cfg.iterations == tables.DEMO_ITERATIONS["visual-hull"]
+    assert "visual-hull" in cfg.data and cfg.data.startswith(str(tmp_path))
+    with pytest.raises(tables.TableError, match="no cell 'chair/500/nerf'"):
+        tables.find_cell(tables.table1_cells(ctx.preset), "chair/500/nerf")
+
+
+# -- writers ----------------------------------------------------------------------------------------
+def test_written_tables_hold_ours_and_the_paper_labelled(tmp_path):
+    ctx = _ctx(tmp_path, table="table2", preset="cpu")
+    cells = tables.table2_cells(ctx.preset)
+    results = [
+        tables.CellResult(c, "done", tmp_path / c.key, fid=10.0 + i) for i, c in enumerate(cells)
+    ]
+    results[0] = tables.CellResult(cells[0], "missing", tmp_path / cells[0].key)
+    md, csv_path, tex = tables.write_tables(ctx, results)
+    text = md.read_text()
+    assert "## Ours (chairs/couches)" in text and "## Paper (chairs/couches)" in text
+    assert "86.4/180.1" in text  # the paper's Retrained/OpenGL pair
+    assert "-/15.0" in text  # our Retrained/OpenGL: chairs missing, couches 15.0
+    rows = list(csv.DictReader(csv_path.open()))
+    assert {r["source"] for r in rows} == {"ours", "paper"}
+    assert sum(r["source"] == "ours" for r in rows) == len(cells)
+    assert any(r["source"] == "paper" and r["fid"] == "323.5" for r in rows)
+    assert "\\begin{tabular}" in tex.read_text() and "paper (Lunz et al. 2020" in tex.read_text()
+
+
+# -- CLI: plan, bad input ---------------------------------------------------------------------------
+def test_plan_prints_independent_commands(tmp_path):
+    res = CliRunner().invoke(
+        main, ["table1", "--preset", "cpu", "--outdir", str(tmp_path), "--categories", "chairs",
+               "--datasets", "500", "--plan"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if ln and not ln.startswith("#")]
+    assert lines[0].startswith("igbench classifier train --preset cpu")
+    renders = [ln for ln in lines if ln.startswith("igbench render")]
+    assert len(renders) == 3  # opengl, visual-hull, absorption-only
+    cells = [ln for ln in lines if "--cell" in ln]
+    assert len(cells) == 4 and all(f"--outdir {tmp_path}" in ln for ln in cells)
+    assert "igbench pretrain-renderer --on cubes --preset cpu" in lines
+    assert not any(tmp_path.iterdir())  # planning makes nothing
+
+
+def test_bad_dataset_is_one_line(tmp_path):
+    res = CliRunner().invoke(main, ["table1", "--datasets", "five", "--outdir", str(tmp_path)])
+    assert res.exit_code != 0
+    assert "unknown dataset 'five'" in res.output and "Traceback" not in res.output
+
+
+def test_collect_on_nothing_reports_missing_cells(tmp_path):
+    res = CliRunner().invoke(
+        main, ["table3", "--preset", "cpu", "--outdir", str(tmp_path), "--collect",
+               "--classifier", str(tmp_path / "none.pt")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "0 of 6 cells done" in res.output
+    assert (tmp_path / "table3.md").exists()
+
+
+# -- a smoke table end to end -----------------------------------------------------------------------
+@pytest.mark.gl
+def test_smoke_table_runs_resumes_and_collects(tmp_path, smoke_classifier):
+    _, trained = smoke_classifier
+    args = ["table1", "--preset", "smoke", "--outdir", str(tmp_path), "--categories", "chairs",
+            "--datasets", "500", "--methods", "dcgan,iggan", "--iterations", "2",
+            "--classifier", str(trained.checkpoint), "--no-progress"]  # fmt: skip
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    rows = [r for r in csv.DictReader((tmp_path / "table1.csv").open()) if r["source"] == "ours"]
+    assert [r["state"] for r in rows] == ["done", "done"]
+    assert all(float(r["fid"]) >= 0 and r["classifier"] for r in rows)
+    metrics = tmp_path / "runs" / "chair-500-iggan" / "metrics.jsonl"
+    n_records = len(metrics.read_text().splitlines())
+    assert json.loads(metrics.read_text().splitlines()[0])["method"] == "iggan"
+
+    # a rerun trains and evaluates nothing again
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "training" not in res.output
+    assert len(metrics.read_text().splitlines()) == n_records
+
+    # --collect rebuilds the same table from the records
+    (tmp_path / "table1.md").unlink()
+    res = CliRunner().invoke(main, [*args, "--collect"])
+    assert res.exit_code == 0 and "2 of 2 cells done" in (tmp_path / "table1.md").read_text()
