@@ -55,7 +55,7 @@ def classifier() -> None:
     type=PRESET,
     default="cpu",
     show_default=True,
-    help="paper: 299^2 input, 128^2 renders; cpu: 75^2 input, 64^2 renders; smoke: seconds.",
+    help="paper: 299^2 input, 128^2 renders; cpu: 96^2 input, 64^2 renders; smoke: seconds.",
 )
 @click.option(
     "--source",

@@ -11,7 +11,6 @@ Registered in :mod:`benchmark.cli` with::
 from __future__ import annotations
 
 import logging
-import shlex
 from pathlib import Path
 
 import click
@@ -67,7 +66,10 @@ def _setup_logging() -> None:
     logging.getLogger("OpenGL").setLevel(logging.WARNING)
 
 
-def _context(table, preset_name, outdir, source, classifier, device, workers, iterations, progress):
+def _context(
+    table, preset_name, outdir, source, classifier, device, workers, iterations, progress, jobs=1,
+    selection=None,
+):  # fmt: skip
     from benchmark.tables import TableContext, table_preset
 
     preset = table_preset(preset_name)
@@ -82,11 +84,13 @@ def _context(table, preset_name, outdir, source, classifier, device, workers, it
         iterations=iterations,
         progress=progress,
         echo=click.echo,
+        jobs=jobs,
+        selection=dict(selection or {}),
     )
 
 
 def run_table_command(
-    ctx, cells, cell_id=None, plan=False, collect_only=False, show=True
+    ctx, cells, cell_id=None, plan=False, collect_only=False, show=True, stage="all"
 ) -> list[Path]:
     """The body shared by the table commands and ``igbench demo``."""
     from tqdm import tqdm
@@ -100,14 +104,12 @@ def run_table_command(
         click.echo("# 2. cells (independent; each resumes if rerun)")
         for cell in dict((c.key, c) for c in cells).values():
             click.echo(ctx.cell_command(cell))
-        click.echo(
-            f"# 3. the table: igbench {ctx.table} --preset {ctx.preset.name} "
-            f"--outdir {shlex.quote(str(ctx.outdir))} --collect"
-        )
+        click.echo(f"# 3. the table: igbench {ctx.table} {ctx.common_flags()} --collect")
         return []
     if cell_id is not None:
         cell = tables.find_cell(cells, cell_id)
-        result = tables.run_cell(ctx, cell, tables.ensure_classifier(ctx))
+        classifier = None if stage == "train" else tables.ensure_classifier(ctx)
+        result = tables.run_cell(ctx, cell, classifier, stage)
         click.echo(f"{cell.id}: {result.state}" + (f", FID {result.fid:.2f}" if result.fid else ""))
         return []
     if collect_only:
@@ -179,6 +181,21 @@ def _make_table_command(table: str) -> click.Command:
         click.option("--plan", is_flag=True, help="Print every step as an independent command."),
         click.option("--collect", "collect_only", is_flag=True, help="Only build the table."),
         click.option("--cell", "cell_id", default=None, help="Make one cell (an id from --plan)."),
+        click.option(
+            "--stage",
+            type=click.Choice(["all", "train", "eval"]),
+            default="all",
+            hidden=True,
+            help="With --cell: only train (no classifier needed) or only evaluate.",
+        ),
+        click.option(
+            "--jobs",
+            type=click.IntRange(1, 256),
+            default=1,
+            show_default=True,
+            help="Runs trained at once in separate processes (the classifier's training too, when "
+            "missing). The cpu presets train on one thread: use --jobs 2 on 2 cores.",
+        ),
         click.option("--progress/--no-progress", default=True, show_default=True),
     ]
     if table == "table1":
@@ -203,7 +220,7 @@ def _make_table_command(table: str) -> click.Command:
         options.append(click.option("--categories", default=None, help="Default: chairs,couches."))
 
     def command(preset_name, outdir, source, classifier, iterations, device, workers, plan,
-                collect_only, cell_id, progress, **selection):  # fmt: skip
+                collect_only, cell_id, stage, jobs, progress, **selection):  # fmt: skip
         from benchmark.tables import table_cells
 
         try:
@@ -217,11 +234,13 @@ def _make_table_command(table: str) -> click.Command:
                 workers,
                 iterations,
                 progress,
+                jobs,
+                selection,
             )
             cells = table_cells(table, ctx.preset, **selection)
             if not plan:
                 _setup_logging()
-            run_table_command(ctx, cells, cell_id, plan, collect_only)
+            run_table_command(ctx, cells, cell_id, plan, collect_only, stage=stage)
         except _library_errors() as exc:
             raise _one_line(exc) from exc
 
@@ -243,8 +262,15 @@ def table_commands() -> list[click.Command]:
     show_default=True,
 )
 @click.option("-n", "count", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    default=2,
+    show_default=True,
+    help="Runs (and the classifier's training) at once; each uses one thread.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def demo(outdir, count, progress):
+def demo(outdir, count, jobs, progress):
     """The main job on the embedded default shape source: `igbench table1 --preset demo`.
 
     Renders 500 procedural chairs (OpenGL, visual-hull and absorption-only), trains the cpu
@@ -261,7 +287,9 @@ def demo(outdir, count, progress):
     from iggan.sample import sample
 
     try:
-        ctx = _context("table1", "demo", outdir, "procedural", None, "auto", None, None, progress)
+        ctx = _context(
+            "table1", "demo", outdir, "procedural", None, "auto", None, None, progress, jobs
+        )
         cells = table_cells("table1", ctx.preset)
         _setup_logging()
         paths = run_table_command(ctx, cells)

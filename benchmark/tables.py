@@ -373,6 +373,11 @@ class TableContext:
     """Overrides every run's iteration count (tests, quick looks)."""
     progress: bool = True
     echo: Callable[[str], None] = print
+    jobs: int = 1
+    """Runs trained at once, each in its own process (with the classifier's training, when it is
+    missing, as one more): see :func:`run_table`."""
+    selection: dict[str, Any] = field(default_factory=dict)
+    """The table's cell selection (``categories``, ``datasets``, ``methods``), for cell commands."""
 
     @property
     def data_root(self) -> Path:
@@ -422,7 +427,7 @@ class TableContext:
         return Path(self.classifier or default_checkpoint(self.preset.classifier))
 
     # -- commands for --plan ------------------------------------------------------------------------
-    def _common_flags(self) -> str:
+    def common_flags(self) -> str:
         flags = f"--preset {self.preset.name} --outdir {shlex.quote(str(self.outdir))}"
         if self.source != "procedural":
             flags += f" --source {shlex.quote(self.source)}"
@@ -430,6 +435,12 @@ class TableContext:
             flags += f" --classifier {shlex.quote(str(self.classifier))}"
         if self.iterations:
             flags += f" --iterations {self.iterations}"
+        if self.device != "auto":
+            flags += f" --device {shlex.quote(self.device)}"
+        for name, value in self.selection.items():
+            if value is not None:
+                text = value if isinstance(value, str) else ",".join(value)
+                flags += f" --{name} {shlex.quote(text)}"
         return flags
 
     def shared_commands(self, cells: Sequence[Cell]) -> list[str]:
@@ -464,8 +475,9 @@ class TableContext:
         ]
         return cmds
 
-    def cell_command(self, cell: Cell) -> str:
-        return f"igbench {self.table} {self._common_flags()} --cell {cell.id}"
+    def cell_command(self, cell: Cell, stage: str = "all") -> str:
+        text = f"igbench {self.table} {self.common_flags()} --cell {cell.id}"
+        return text if stage == "all" else f"{text} --stage {stage}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -571,8 +583,11 @@ def ensure_trained(ctx: TableContext, cell: Cell) -> None:
         raise TrainingError(f"{run_dir}: training interrupted at iteration {result.iteration}")
 
 
-def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path):
+def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path | None):
     from benchmark.evaluate import evaluate_run
+
+    if classifier is None:
+        raise TableError(f"{cell.id}: no classifier to evaluate with")
 
     return evaluate_run(
         ctx.run_dir(cell),
@@ -584,18 +599,35 @@ def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path):
     )
 
 
-def run_cell(ctx: TableContext, cell: Cell, classifier: Path) -> CellResult:
-    ensure_datasets(ctx, cell)
-    ensure_trained(ctx, cell)
-    ensure_evaluated(ctx, cell, classifier)
+def run_cell(
+    ctx: TableContext, cell: Cell, classifier: Path | None, stage: str = "all"
+) -> CellResult:
+    """Make one cell: ``stage`` ``all`` (dataset, training, evaluation), ``train`` (no evaluation;
+    ``classifier`` may be None) or ``eval`` (the run must be trained)."""
+    if stage in ("all", "train"):
+        ensure_datasets(ctx, cell)
+        ensure_trained(ctx, cell)
+    if stage in ("all", "eval"):
+        ensure_evaluated(ctx, cell, classifier)
     return cell_result(ctx, cell)
 
 
 def run_table(
     ctx: TableContext, cells: Sequence[Cell], on_cell: Callable[[CellResult], None] | None = None
 ) -> list[CellResult]:
-    """Make every cell (the classifier first); returns the cells' results in order. Cells that
-    share a run are made once."""
+    """Make every cell; returns the cells' results in order. Cells that share a run are made once.
+
+    With ``ctx.jobs == 1`` everything runs here, one cell after the other (the classifier first).
+    With more, the datasets are rendered here first, then the classifier's training (when missing)
+    and the runs' trainings go to up to ``jobs`` processes (``igbench TABLE --cell ID --stage
+    train``, logs in ``<outdir>/logs/``), longest first, and the evaluations follow here. On 2 cores
+    with the cpu presets' single-threaded runs, ``jobs=2`` keeps both cores busy.
+    """
+    unique = list({c.key: c for c in cells}.values())
+    if ctx.jobs > 1:
+        for cell in unique:
+            ensure_datasets(ctx, cell)
+        _train_in_processes(ctx, unique)
     classifier = ensure_classifier(ctx)
     results: dict[str, CellResult] = {}
     out = []
@@ -607,6 +639,85 @@ def run_table(
         if on_cell is not None:
             on_cell(res)
     return out
+
+
+@dataclass
+class _Job:
+    name: str
+    argv: list[str]
+    log: Path
+    proc: Any = None
+    started: float = 0.0
+
+
+def _train_in_processes(ctx: TableContext, cells: Sequence[Cell]) -> None:
+    import sys
+
+    exe = [sys.executable, "-m", "benchmark.cli"]
+    jobs: list[_Job] = []
+    logs = ctx.outdir / "logs"
+    clf = ctx.classifier_path()
+    if not clf.is_file() and ctx.classifier is None:
+        argv = [
+            *exe,
+            "classifier",
+            "train",
+            "--preset",
+            ctx.preset.classifier,
+            "--resume",
+            "--threads",
+            "1",
+            "--source",
+            ctx.source,
+            "--out",
+            str(clf.parent),
+            "--no-progress",
+        ]
+        jobs.append(_Job("classifier", argv, logs / "classifier.log"))  # fmt: skip
+    # IG-GAN runs first: they are the longest (longest-first keeps the slots evenly loaded)
+    todo = [c for c in cells if cell_result(ctx, c).state not in ("done", "trained")]
+    todo.sort(key=lambda c: c.method != "iggan")
+    for cell in todo:
+        argv = [*exe, *shlex.split(ctx.cell_command(cell, stage="train"))[1:], "--no-progress"]
+        jobs.append(_Job(cell.id, argv, logs / f"{cell.key}.log"))
+    if jobs:
+        _run_jobs(jobs, ctx.jobs, ctx.echo)
+
+
+def _run_jobs(jobs: list[_Job], slots: int, echo: Callable[[str], None]) -> None:
+    """Run the jobs' commands, ``slots`` at a time; raise TableError naming the failed ones (after
+    the others have finished, so that their work is kept)."""
+    import subprocess
+    import time
+
+    pending, running, failed = list(jobs), [], []
+    while pending or running:
+        while pending and len(running) < slots:
+            job = pending.pop(0)
+            job.log.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(job.log, "ab")  # noqa: SIM115 - closed when the process ends
+            job.proc = subprocess.Popen(job.argv, stdout=fh, stderr=subprocess.STDOUT)
+            fh.close()
+            job.started = time.monotonic()
+            echo(f"started {job.name} (log: {job.log})")
+            running.append(job)
+        time.sleep(1.0)
+        for job in list(running):
+            code = job.proc.poll()
+            if code is None:
+                continue
+            running.remove(job)
+            minutes = (time.monotonic() - job.started) / 60
+            if code == 0:
+                echo(f"finished {job.name} in {minutes:.1f} min")
+            else:
+                failed.append(job)
+                tail = job.log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+                echo(f"FAILED {job.name} (exit {code}) after {minutes:.1f} min: {tail[0]}")
+    if failed:
+        raise TableError(
+            f"{len(failed)} job(s) failed: " + ", ".join(f"{j.name} (log: {j.log})" for j in failed)
+        )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ pre-training dataset if it is missing).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -108,6 +109,31 @@ def ensure_pretrained(cfg: PretrainConfig, out: Path | None = None, progress: bo
     out = out or default_renderer_path(cfg)
     if out.exists() and _is_complete(out):
         return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out.with_name(out.name + ".lock")):
+        # another process (a table's parallel cell) may have made it while we waited
+        if out.exists() and _is_complete(out):
+            return out
+        return _pretrain_into(cfg, out, progress)
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path):
+    """Hold an exclusive lock on ``lock_path`` (POSIX ``flock``; no locking where unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(lock_path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _pretrain_into(cfg: PretrainConfig, out: Path, progress: bool) -> Path:
     if not cfg.data:
         from shapenet_render.dataset import render_dataset
 

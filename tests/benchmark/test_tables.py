@@ -162,3 +162,34 @@ def test_smoke_table_runs_resumes_and_collects(tmp_path, smoke_classifier):
     (tmp_path / "table1.md").unlink()
     res = CliRunner().invoke(main, [*args, "--collect"])
     assert res.exit_code == 0 and "2 of 2 cells done" in (tmp_path / "table1.md").read_text()
+
+
+def test_parallel_jobs_keep_going_and_name_the_failed(tmp_path):
+    import sys
+
+    done = tmp_path / "done.txt"
+    ok = [sys.executable, "-c", f"import time; time.sleep(1); open({str(done)!r}, 'w').write('x')"]
+    bad = [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"]
+    jobs = [
+        tables._Job("bad", bad, tmp_path / "logs" / "bad.log"),
+        tables._Job("ok", ok, tmp_path / "logs" / "ok.log"),
+    ]
+    lines = []
+    with pytest.raises(tables.TableError, match=r"1 job\(s\) failed: bad \(log: .*bad.log\)"):
+        tables._run_jobs(jobs, 2, lines.append)
+    assert done.exists()  # the other job finished and kept its work
+    assert any(ln.startswith("FAILED bad (exit 3)") and ln.endswith("boom") for ln in lines)
+
+
+@pytest.mark.gl
+def test_smoke_table_trains_cells_in_parallel_processes(tmp_path, smoke_classifier):
+    _, trained = smoke_classifier
+    args = ["table1", "--preset", "smoke", "--outdir", str(tmp_path), "--categories", "chairs",
+            "--datasets", "500", "--methods", "dcgan,visual-hull", "--iterations", "2",
+            "--classifier", str(trained.checkpoint), "--no-progress", "--jobs", "2"]  # fmt: skip
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "started chair/500/dcgan" in res.output and "started chair/500/visual-hull" in res.output
+    assert (tmp_path / "logs" / "chair-500-visual-hull.log").exists()
+    rows = [r for r in csv.DictReader((tmp_path / "table1.csv").open()) if r["source"] == "ours"]
+    assert [r["state"] for r in rows] == ["done", "done"]
