@@ -292,6 +292,12 @@ def demo(outdir, count, jobs, progress):
         )
         cells = table_cells("table1", ctx.preset)
         _setup_logging()
+        if not ctx.classifier_path().is_file():
+            click.echo(
+                f"no classifier at {ctx.classifier_path()}: training the cpu classifier first, "
+                "beside the runs. This is once per machine, and on 2 cores it takes longer than "
+                "the rest of the demo (docs/reproduction.md)."
+            )
         paths = run_table_command(ctx, cells)
         click.echo("")
         click.echo(f"table: {paths[0]}")

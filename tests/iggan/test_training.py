@@ -158,10 +158,16 @@ def test_sigint_checkpoints_and_resume_finishes(box_data, tmp_path, monkeypatch)
 
     monkeypatch.setattr(IGGAN, "g_step", g_step)
     cfg = _cfg(box_data, iterations=5, checkpoint_every=100)
-    result = train(cfg, tmp_path / "run", progress=False)
-    assert result.status == "interrupted" and result.iteration == 2
-    assert result.checkpoint.name == "ckpt-00000002.pt"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    # a shell's background job (nohup, `make test &`) starts with SIGINT ignored; install Python's
+    # usual handler so that the signal arrives, and check that the loop restores it
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = train(cfg, tmp_path / "run", progress=False)
+        assert result.status == "interrupted" and result.iteration == 2
+        assert result.checkpoint.name == "ckpt-00000002.pt"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    finally:
+        signal.signal(signal.SIGINT, before)
     monkeypatch.setattr(IGGAN, "g_step", real_g_step)
     result = train(cfg, tmp_path / "run", resume=True, progress=False)
     assert result.status == "finished" and result.iteration == 5
