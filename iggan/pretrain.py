@@ -148,15 +148,16 @@ def _pretrain_into(cfg: PretrainConfig, out: Path, progress: bool) -> Path:
     return out
 
 
-def resolve_renderer_init(config: TrainConfig, create: bool = True) -> Path:
-    """The checkpoint file that ``config.renderer_init`` names (pre-training it if needed)."""
+def resolve_renderer_init(config: TrainConfig, create: bool = True, progress: bool = True) -> Path:
+    """The checkpoint file that ``config.renderer_init`` names (pre-training it if needed, with a
+    progress bar when ``progress``)."""
     value = config.renderer_init
     if value is None:
         raise ConfigError("renderer_init: None names no renderer")
     if value in PRETRAIN_ON:
         pcfg = pretrain_config_for(config, on=value)
         path = default_renderer_path(pcfg)
-        return ensure_pretrained(pcfg, path) if create else path
+        return ensure_pretrained(pcfg, path, progress=progress) if create else path
     path = Path(value)
     if not path.is_file():
         raise ConfigError(

@@ -565,7 +565,7 @@ def train(
         from .pretrain import load_renderer_for, resolve_renderer_init
 
         if dist.main:
-            path = resolve_renderer_init(config)
+            path = resolve_renderer_init(config, progress=progress)
         dist.barrier()
         path = resolve_renderer_init(config, create=False)
         method.load_renderer(load_renderer_for(path, config))
