@@ -23,6 +23,7 @@ import click
 
 from benchmark.cli_errors import library_errors as _library_errors
 from benchmark.cli_errors import one_line as _one_line
+from benchmark.registry import register_methods
 
 #: Extra option names (the issue's spelling of the Table 2 switch: ``--renderer fixed``).
 _ALIASES = {"renderer_mode": ("--renderer",)}
@@ -109,14 +110,6 @@ def _overrides(kwargs: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _register_methods() -> None:
-    """Make every method known to the loop: the baselines register themselves on import."""
-    try:
-        import baselines.methods  # noqa: F401
-    except ImportError:  # a tree without baselines trains IG-GAN only
-        pass
-
-
 def _setup_logging() -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -183,7 +176,7 @@ def make_train_command(method: str, help_text: str, skip: Iterable[str] = ()) ->
         from iggan.training import load_run_config
         from iggan.training import train as run_training
 
-        _register_methods()
+        register_methods()
         over = _overrides(options, names)
         if data is not None:
             over["data"] = str(data)
@@ -371,7 +364,7 @@ def sample_cmd(run, count, out, seed, threshold, formats, checkpoint, device):
     """
     from iggan.sample import sample
 
-    _register_methods()
+    register_methods()
     try:
         result = sample(
             run,

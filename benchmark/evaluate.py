@@ -494,10 +494,11 @@ def evaluate_run(
     """
     from benchmark.fid import feature_net, metric_name
     from benchmark.records import evaluate_and_record, records_path
-    from iggan.methods import build_method
+    from benchmark.registry import register_methods
+    from iggan.methods import restore_method
     from iggan.training import resolve_device
 
-    _register_methods()
+    register_methods()
     run_dir = Path(run_dir)
     run = _load_run(run_dir)
     config = run.config
@@ -556,10 +557,8 @@ def evaluate_run(
             )
 
     # -- the generator, as it was saved ------------------------------------------------------------
-    config = replace(config, device=str(dev))
-    method = build_method(config, dev)
-    for name, module in method.modules.items():
-        module.load_state_dict(run.data["modules"][name])
+    method = restore_method(run.data, dev)
+    config = method.config
 
     threads = torch.get_num_threads()
     if config.torch_threads:  # the run's CPU threads (cpu/smoke: 1, far faster on a busy machine)
@@ -617,14 +616,6 @@ def evaluate_run(
         protocol=records[0].protocol,
         records_path=records_path(run_dir),
     )
-
-
-def _register_methods() -> None:
-    """The baselines register themselves in the loop's method registry on import."""
-    try:
-        import baselines.methods  # noqa: F401
-    except ImportError:  # a tree without baselines evaluates IG-GAN only
-        pass
 
 
 __all__ = [

@@ -493,18 +493,12 @@ def _initial_method(train_cfg):
 
 def _checkpoint_method(train_cfg, path: Path):
     """The method with every module loaded from a training checkpoint."""
-    import torch
-
     from iggan import checkpoint as ckpt_io
-    from iggan.methods import build_method
+    from iggan.methods import restore_method
     from iggan.training import resolve_device
 
     data = ckpt_io.load_checkpoint(path, kind="train")
-    with torch.random.fork_rng(devices=[]):
-        method = build_method(train_cfg, resolve_device(train_cfg.device))
-    for name, module in method.modules.items():
-        module.load_state_dict(data["modules"][name])
-    return method
+    return restore_method(data, resolve_device(train_cfg.device))
 
 
 def sample_volumes(method, train_cfg, n: int, azimuth_range, elevation_range) -> np.ndarray:
@@ -560,14 +554,12 @@ def recover(
 ) -> RecoverResult:
     """Run the benchmark (see the module docstring); ``on_record`` sees every record as it is
     written. Stops early (``interrupted``) when training is stopped by SIGINT/SIGTERM."""
-    try:
-        import baselines.methods  # noqa: F401  (registers the baselines with the loop)
-    except ImportError:  # pragma: no cover - a tree without baselines
-        pass
+    from benchmark.registry import register_methods
     from iggan import checkpoint as ckpt_io
     from iggan.methods import METHODS
     from shapenet_render.dataset import ImageDataset, content_digest
 
+    register_methods()
     shape = config.shape_ref
     outdir = config.out_path
     for start in config.starts:

@@ -558,12 +558,10 @@ def _final_iteration(run_dir: Path) -> int | None:
 
 def ensure_trained(ctx: TableContext, cell: Cell) -> None:
     """Train the cell's run to its iteration count (resuming; a finished run is left alone)."""
+    from benchmark.registry import register_methods
     from iggan.training import TrainingError, _check_resume_config, load_run_config, train
 
-    try:
-        import baselines.methods  # noqa: F401  (the baselines register their methods)
-    except ImportError:
-        pass
+    register_methods()
     run_dir = ctx.run_dir(cell)
     config = ctx.train_config(cell)
     done = _final_iteration(run_dir)

@@ -356,3 +356,17 @@ def build_method(config: TrainConfig, device: torch.device) -> Method:
             "(the baselines register when baselines.methods is imported)"
         ) from None
     return cls(config, device)
+
+
+def restore_method(data: dict, device: torch.device) -> Method:
+    """The method of a training checkpoint's payload (``load_checkpoint(path, kind="train")``),
+    built from its saved config on ``device`` with every module's weights loaded. Building draws
+    initial weights from torch's RNG; the caller's RNG state is left as it was."""
+    from dataclasses import replace
+
+    config = replace(TrainConfig.from_dict(data["config"]), device=str(device))
+    with torch.random.fork_rng(devices=[]):
+        method = build_method(config, device)
+    for name, module in method.modules.items():
+        module.load_state_dict(data["modules"][name])
+    return method

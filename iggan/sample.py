@@ -15,7 +15,7 @@ A volume with nothing above the threshold gets no mesh (listed in :attr:`SampleR
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +28,7 @@ from shapenet_render.projection import from_network
 from shapenet_render.renderer import RenderSettings
 
 from . import checkpoint as ckpt_io
-from .config import TrainConfig
-from .methods import build_method
+from .methods import restore_method
 from .training import load_triton_before_gl, opengl_images, resolve_device, sample_inputs
 
 MESH_FORMATS = ("obj", "ply")
@@ -87,11 +86,9 @@ def sample(
     if bad:
         raise ValueError(f"unknown mesh format {bad[0]!r}; choose from {', '.join(MESH_FORMATS)}")
     data = ckpt_io.load_checkpoint(path, kind="train")
-    config = replace(TrainConfig.from_dict(data["config"]), device=device)
-    dev = resolve_device(config.device)
-    method = build_method(config, dev)
-    for name, module in method.modules.items():
-        module.load_state_dict(data["modules"][name])
+    dev = resolve_device(device)
+    method = restore_method(data, dev)
+    config = method.config
     spec = DatasetSpec(**data["extra"]["dataset"]["spec"])
     z, az, el = sample_inputs(config, spec.azimuth_range, spec.elevation_range, n=n, seed=seed)
     result = method.sample(z.to(dev), az.to(dev), el.to(dev))
