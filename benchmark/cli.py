@@ -557,6 +557,14 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Replace a training-config field of the preset (repeatable), e.g. --set lr_r=5e-5; "
+    "recorded with the results. `igbench train iggan --help` lists the fields.",
+)
+@click.option(
     "--outdir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -564,7 +572,18 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
 )
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 def bench_recover_cmd(
-    method, shape, preset, minutes, start, eval_every, max_iterations, views, seed, outdir, dry_run
+    method,
+    shape,
+    preset,
+    minutes,
+    start,
+    eval_every,
+    max_iterations,
+    views,
+    seed,
+    settings,
+    outdir,
+    dry_run,
 ):
     """Train a method on random views of ONE known shape; voxel IoU and cavity over time.
 
@@ -577,6 +596,7 @@ def bench_recover_cmd(
       igbench bench recover --method iggan --shape procedural:bathtubs:3 --minutes 30
       igbench bench recover --method visual-hull --shape procedural:couch:3 --start both
       igbench bench recover --preset smoke --max-iterations 4 --eval-every 2 --views 16
+      igbench bench recover --minutes 10 --set d_gate_accuracy=0.9 --outdir runs/try-gate
     """
     from benchmark.cli_errors import library_errors
     from benchmark.recover import (
@@ -584,6 +604,7 @@ def bench_recover_cmd(
         format_header,
         format_row,
         format_summary,
+        parse_train_overrides,
         recover,
     )
 
@@ -600,6 +621,7 @@ def bench_recover_cmd(
             views=views,
             seed=seed,
             outdir=str(outdir) if outdir else "",
+            train_overrides=parse_train_overrides(settings),
         )
     except errors as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from exc

@@ -56,6 +56,12 @@ Scores (after every chunk, and once at iteration 0 from the initial generator)
       method is asked to fill or keep; the hull version measures the tub's inside, which is why it
       is the one reported as ``cavity``.
     * **fill**: occupied voxels of the sample / occupied voxels of the truth.
+    * **best threshold** (``best``; columns ``t*``, ``IoU@t*``, ``cav@t*``): the same scores with
+      the samples binarised at the one threshold of 0.05, 0.10, ..., 0.95 that maximises their
+      mean IoU (:func:`best_threshold`). An oracle reading, the same for every method: Visual
+      Hull's saturating silhouette is white from an occupancy of ~0.1 along a single voxel, so
+      its generator may draw the shape below 0.5, where the protocol's threshold sees nothing.
+      A claim about cavities should hold at both readings.
 
     The record holds the means over samples (and every sample's values). An empty sample scores
     IoU 0 and cavity 1: read the two together, as a filled box shows that IoU alone proves nothing.
@@ -174,6 +180,10 @@ class RecoverConfig:
     """Seed of the dataset's views and of training (TrainConfig.seed)."""
     outdir: str = ""
     """Output folder; empty = ``runs/recover-<method>-<shape>-<preset>``."""
+    train_overrides: tuple[tuple[str, Any], ...] = ()
+    """``(field, value)`` pairs replacing the preset's :class:`~iggan.config.TrainConfig` fields
+    (``--set FIELD=VALUE``), for trying a hyperparameter on the benchmark; recorded with every
+    record. The fields the benchmark sets itself (see :data:`FIXED_FIELDS`) cannot be replaced."""
 
     def __post_init__(self):
         from iggan.config import PRESETS
@@ -204,6 +214,13 @@ class RecoverConfig:
             1 <= self.angle_step <= 90 and 90 % self.angle_step == 0, "angle_step", "must divide 90"
         )
         need(0 < self.threshold < 1, "threshold", "must be in (0, 1)")
+        object.__setattr__(self, "train_overrides", tuple(map(tuple, self.train_overrides)))
+        fixed = sorted({k for k, _ in self.train_overrides} & set(FIXED_FIELDS))
+        need(not fixed, "train_overrides", f"{', '.join(fixed)}: set by the benchmark itself")
+        try:
+            train_config(self, self.starts[0])
+        except ValueError as exc:  # ConfigError: an unknown field or an impossible value
+            raise RecoverError(f"train_overrides: {exc}") from None
 
     @property
     def shape_ref(self) -> ShapeRef:
@@ -222,18 +239,59 @@ class RecoverConfig:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
+#: TrainConfig fields the benchmark sets itself (``train_overrides`` may not replace them).
+FIXED_FIELDS = ("method", "data", "preset", "seed", "g_out_bias")
+
+
 def train_config(config: RecoverConfig, start: str, data: str | Path = ""):
-    """The :class:`~iggan.config.TrainConfig` of one start: the preset, with the method, dataset,
-    seed and G's initial output bias of the start condition."""
+    """The :class:`~iggan.config.TrainConfig` of one start: the preset with ``train_overrides``,
+    and the method, dataset, seed and G's initial output bias of the start condition."""
     from iggan.config import preset
 
     return preset(
         config.preset,
+        **dict(config.train_overrides),
         method=config.method,
         data=str(data),
         seed=config.seed,
         g_out_bias=START_BIAS[start],
     )
+
+
+def parse_train_overrides(texts: Iterable[str]) -> tuple[tuple[str, Any], ...]:
+    """``FIELD=VALUE`` strings -> ``(field, value)`` pairs, each value converted to the
+    :class:`~iggan.config.TrainConfig` field's type (``none`` for an optional field's None;
+    ``true``/``false`` for booleans). Raises :class:`RecoverError` naming a bad item."""
+    from iggan.config import TrainConfig
+
+    types = {f.name: str(f.type) for f in dataclasses.fields(TrainConfig)}
+    out: list[tuple[str, Any]] = []
+    for text in texts:
+        name, sep, raw = text.partition("=")
+        name, raw = name.strip().replace("-", "_"), raw.strip()
+        if not sep or not name:
+            raise RecoverError(f"--set {text!r}: expected FIELD=VALUE, e.g. lr_r=5e-5")
+        if name not in types:
+            raise RecoverError(f"--set {text!r}: TrainConfig has no field {name!r}")
+        typ = types[name]
+        base = typ.replace("| None", "").strip()
+        try:
+            if typ.endswith("| None") and raw.lower() == "none":
+                value: Any = None
+            elif base == "bool":
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError("expected true or false")
+                value = raw.lower() in ("true", "1")
+            elif base == "int":
+                value = int(raw)
+            elif base == "float":
+                value = float(raw)
+            else:
+                value = raw
+        except ValueError as exc:
+            raise RecoverError(f"--set {text!r}: {name} is {typ}: {exc}") from None
+        out.append((name, value))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -391,22 +449,87 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def score_volumes(
-    volumes: np.ndarray, truth: Truth, threshold: float = 0.5, angle_step: int = 15
-) -> dict[str, Any]:
-    """Scores of generated volumes (K, N, N, N) float occupancy in [0, 1]: the means over samples
-    of :func:`score_sample` (``iou``, ``cavity``, ``cavity_bbox``, ``fill``) and ``per_sample``."""
-    volumes = np.asarray(volumes)
-    if volumes.ndim != 4 or volumes.shape[1:] != truth.grid.shape:
-        raise ValueError(f"volumes must be (K, {truth.grid.shape}), got {volumes.shape}")
-    scores = [score_sample(v > threshold, truth, angle_step) for v in volumes]
+#: Thresholds searched for the best-threshold reading (:func:`best_threshold`).
+SEARCH_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 20))
+
+
+def _summary(scores: list[SampleScore]) -> dict[str, Any]:
     return {
         "iou": _mean(s.iou for s in scores),
         "cavity": _mean(s.cavity for s in scores),
         "cavity_bbox": _mean(s.cavity_bbox for s in scores),
         "fill": _mean(s.fill for s in scores),
-        "per_sample": [dataclasses.asdict(s) for s in scores],
     }
+
+
+def best_threshold(
+    volumes: np.ndarray,
+    truth: Truth,
+    angle_step: int = 15,
+    thresholds: Iterable[float] = SEARCH_THRESHOLDS,
+) -> float:
+    """The one threshold (of ``thresholds``) at which the samples' mean best-rotation IoU with the
+    truth is highest; ties go to the threshold nearest 0.5.
+
+    An oracle reading (it looks at the truth), the same for every method: a method whose image
+    formation saturates at low occupancy (Visual Hull's silhouette is white from an occupancy of
+    ~0.1 along one voxel) can draw its shape below the protocol's 0.5, and is then read at the
+    threshold that favours it most. volumes : (K, N, N, N) float in [0, 1].
+    """
+    thresholds = sorted(thresholds, key=lambda t: (abs(t - 0.5), t))
+    # Nearest-neighbour rotation commutes with thresholding: rotate each float volume once.
+    turned = np.stack(
+        [
+            np.stack([_rotate_float(v, a) for a in range(0, 360, angle_step)])
+            for v in np.asarray(volumes, dtype=np.float32)
+        ]
+    )  # (K, A, N, N, N)
+    grid = truth.grid[None, None]
+    best_t, best = thresholds[0], -1.0
+    for t in thresholds:
+        filled = turned > t
+        inter = np.count_nonzero(filled & grid, axis=(2, 3, 4))
+        union = np.count_nonzero(filled | grid, axis=(2, 3, 4))
+        iou = float(np.mean(np.max(inter / np.maximum(union, 1), axis=1)))
+        if iou > best + 1e-12:
+            best_t, best = t, iou
+    return float(best_t)
+
+
+def _rotate_float(volume: np.ndarray, degrees: float) -> np.ndarray:
+    """:func:`rotate_about_y` for a float volume (nearest neighbour, empty where nothing maps)."""
+    degrees = float(degrees) % 360.0
+    quarter = degrees / 90.0
+    if quarter == int(quarter):
+        return np.rot90(volume, -int(quarter), axes=(0, 2))
+    from scipy import ndimage
+
+    return ndimage.rotate(
+        volume, -degrees, axes=(0, 2), reshape=False, order=0, mode="constant", cval=0.0
+    )
+
+
+def score_volumes(
+    volumes: np.ndarray,
+    truth: Truth,
+    threshold: float = 0.5,
+    angle_step: int = 15,
+    search: Iterable[float] | None = SEARCH_THRESHOLDS,
+) -> dict[str, Any]:
+    """Scores of generated volumes (K, N, N, N) float occupancy in [0, 1]: the means over samples
+    of :func:`score_sample` (``iou``, ``cavity``, ``cavity_bbox``, ``fill``) at ``threshold``, and
+    ``per_sample``. With ``search``, also ``best``: the same means at :func:`best_threshold`
+    (and that ``threshold``)."""
+    volumes = np.asarray(volumes)
+    if volumes.ndim != 4 or volumes.shape[1:] != truth.grid.shape:
+        raise ValueError(f"volumes must be (K, {truth.grid.shape}), got {volumes.shape}")
+    scores = [score_sample(v > threshold, truth, angle_step) for v in volumes]
+    out = {**_summary(scores), "per_sample": [dataclasses.asdict(s) for s in scores]}
+    if search is not None:
+        t = best_threshold(volumes, truth, angle_step, search)
+        best = [score_sample(v > t, truth, angle_step) for v in volumes]
+        out["best"] = {"threshold": t, **_summary(best)}
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -587,6 +710,8 @@ def recover(
         "protocol": {
             "samples": config.samples,
             "threshold": config.threshold,
+            "best_threshold": "one threshold for all samples, of 0.05..0.95 by 0.05, maximising "
+            "their mean IoU (an oracle reading, the same for every method)",
             "angle_step": config.angle_step,
             "rotation": "about +Y; np.rot90 at multiples of 90 deg, else ndimage.rotate order 0",
             "cavity": "convex hull of the truth's voxel centres, minus the truth",
@@ -605,6 +730,7 @@ def recover(
         "floor_bbox_iou": truth.floor_bbox_iou,
         "floor_hull_iou": truth.floor_hull_iou,
         "budget_minutes": config.minutes,
+        "train_overrides": dict(config.train_overrides),
         "eval_every": config.eval_every,
         "seed": config.seed,
     }
@@ -701,11 +827,23 @@ def _method_class(name: str):
 # Tables (from records only)
 # --------------------------------------------------------------------------------------------------
 
-_COLUMNS = ("minutes", "iteration", "IoU", "cavity", "cav_bbox", "fill")
+_COLUMNS = ("minutes", "iteration", "IoU", "cavity", "cav_bbox", "fill", "t*", "IoU@t*", "cav@t*")
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _overrides_text(record: dict[str, Any]) -> str:
+    """``, set k=v ...`` for a record made with ``train_overrides`` (older records have none)."""
+    over = record.get("train_overrides") or {}
+    return "".join(f", set {k}={v}" for k, v in sorted(over.items()))
+
+
+def _variant(record: dict[str, Any]) -> tuple:
+    """What makes two records' runs different experiments (their rows are never mixed)."""
+    over = json.dumps(record.get("train_overrides") or {}, sort_keys=True)
+    return (record["method"], record["shape"], record["preset"], over)
 
 
 def format_header(record: dict[str, Any]) -> str:
@@ -713,7 +851,8 @@ def format_header(record: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"{record['method']} on {record['shape']} ({record['voxel_res']}^3, "
-            f"{record['image_res']}^2, {record['views']} views), preset {record['preset']}, "
+            f"{record['image_res']}^2, {record['views']} views), preset {record['preset']}"
+            f"{_overrides_text(record)}, "
             f"start {record['start']} (g_out_bias {record['g_out_bias']:+g})",
             f"floors: filled bounding box IoU {record['floor_bbox_iou']:.3f}, filled convex hull "
             f"IoU {record['floor_hull_iou']:.3f} (cavity 0 for both)",
@@ -732,6 +871,12 @@ def format_row(record: dict[str, Any]) -> str:
         _fmt(record["cavity_bbox"]),
         _fmt(record["fill"], 2),
     ]
+    best = record.get("best")  # absent in records made before the threshold search
+    cells += [
+        _fmt(best and best["threshold"], 2),
+        _fmt(best and best["iou"]),
+        _fmt(best and best["cavity"]),
+    ]
     line = "".join(f"{c:>10}" for c in cells)
     return line + ("  (interrupted)" if record.get("status") == "interrupted" else "")
 
@@ -741,7 +886,7 @@ def format_table(records: list[dict[str, Any]]) -> str:
     lines: list[str] = []
     key = None
     for r in records:
-        k = (r["method"], r["shape"], r["preset"], r["start"], r["run_dir"])
+        k = (*_variant(r), r["start"], r["run_dir"])
         if k != key:
             if lines:
                 lines.append("")
@@ -756,12 +901,13 @@ def format_summary(records: list[dict[str, Any]]) -> str:
     only if it holds from both starts."""
     last: dict[tuple, dict[str, dict[str, Any]]] = {}
     for r in records:
-        last.setdefault((r["method"], r["shape"], r["preset"]), {})[r["start"]] = r
+        last.setdefault(_variant(r), {})[r["start"]] = r
     lines: list[str] = []
-    for (method, shape, preset), by_start in last.items():
+    for (method, shape, preset, _), by_start in last.items():
         any_record = next(iter(by_start.values()))
         lines += [
-            f"{method} on {shape}, preset {preset}: last evaluation of each start "
+            f"{method} on {shape}, preset {preset}{_overrides_text(any_record)}: "
+            "last evaluation of each start "
             f"(floors: bounding box IoU {any_record['floor_bbox_iou']:.3f}, "
             f"convex hull IoU {any_record['floor_hull_iou']:.3f})",
             f"{'start':>8}" + "".join(f"{c:>10}" for c in _COLUMNS),
@@ -786,11 +932,13 @@ __all__ = [
     "format_row",
     "format_summary",
     "format_table",
+    "parse_train_overrides",
     "read_records",
     "recover",
     "rotate_about_y",
     "score_sample",
     "score_volumes",
+    "best_threshold",
     "shape_dataset",
     "train_config",
 ]

@@ -17,14 +17,18 @@ from benchmark.recover import (
     RecoverError,
     ShapeRef,
     Truth,
+    best_threshold,
     bounding_box_mask,
     cavity_score,
     convex_hull_mask,
+    format_summary,
     format_table,
+    parse_train_overrides,
     read_records,
     rotate_about_y,
     score_sample,
     score_volumes,
+    train_config,
 )
 from shapenet_render.voxelize import voxel_iou
 
@@ -153,6 +157,43 @@ def test_shape_references_and_config_validation():
             RecoverConfig(**bad)
 
 
+def test_training_overrides_are_typed_applied_and_refused_when_fixed():
+    over = parse_train_overrides(
+        ["d_gate_accuracy=0.9", "lr-r=5e-5", "batch_size=4", "renderer_init=none", "use_dom=false"]
+    )
+    assert over == (
+        ("d_gate_accuracy", 0.9),
+        ("lr_r", 5e-5),
+        ("batch_size", 4),
+        ("renderer_init", None),
+        ("use_dom", False),
+    )
+    config = RecoverConfig(train_overrides=over)
+    cfg = train_config(config, "full", "x.h5")
+    assert (cfg.d_gate_accuracy, cfg.lr_r, cfg.batch_size, cfg.renderer_init) == (
+        0.9,
+        5e-5,
+        4,
+        None,
+    )
+    assert cfg.use_dom is False and cfg.g_out_bias == 3.0 and cfg.data == "x.h5"
+    assert cfg.preset == "cpu" and cfg.method == "iggan"
+    for bad in (["nope=1"], ["lr_r"], ["lr_r=fast"], ["use_dom=maybe"]):
+        with pytest.raises(RecoverError, match="--set"):
+            parse_train_overrides(bad)
+    with pytest.raises(RecoverError, match="g_out_bias: set by the benchmark"):
+        RecoverConfig(train_overrides=(("g_out_bias", 1.0),))
+    with pytest.raises(RecoverError, match="batch_size"):
+        RecoverConfig(train_overrides=(("batch_size", 0),))
+    # Records of another variant are never mixed into the same summary block.
+    base = {"method": "iggan", "shape": "s", "preset": "cpu", "start": "empty"}
+    base |= {"floor_bbox_iou": 0.5, "floor_hull_iou": 0.6, "minutes": 1.0, "iteration": 10}
+    base |= {"iou": 0.3, "cavity": 0.9, "cavity_bbox": 0.9, "fill": 1.0}
+    summary = format_summary([base, base | {"train_overrides": {"lr_r": 5e-5}}])
+    assert summary.count("last evaluation of each start") == 2
+    assert "preset cpu, set lr_r=5e-05: last evaluation" in summary
+
+
 def igbench(*args):
     exe = Path(sys.executable).with_name("igbench")
     return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=300)
@@ -222,3 +263,19 @@ def test_smoke_run_of_a_baseline(tmp_path):
     assert [x["iteration"] for x in records] == [0, 1]
     assert records[0]["shape"] == "procedural:sofa:3" and records[0]["method"] == "absorption-only"
     assert "absorption-only-r32-v16-n4" in records[0]["dataset"]
+
+
+def test_best_threshold_reads_a_faint_shape_where_it_is_drawn():
+    truth = Truth.of(tub())
+    # The truth drawn at occupancy 0.2 over a 0.05 haze: empty at the protocol's 0.5; the search
+    # finds a threshold between haze and shape, where the sample is the truth exactly.
+    faint = np.where(truth.grid, 0.2, 0.05).astype(np.float32)[None]
+    out = score_volumes(faint, truth)
+    assert out["iou"] == 0.0 and out["cavity"] == 1.0
+    assert 0.05 <= out["best"]["threshold"] < 0.2
+    assert out["best"]["iou"] == 1.0 and out["best"]["cavity"] == 1.0
+    # A sample drawn at full occupancy keeps the threshold nearest 0.5 among the equally good ones.
+    assert best_threshold(truth.grid.astype(np.float32)[None], truth) == 0.5
+    # Filled hull: the search cannot make a filled cavity look kept.
+    hull = truth.hull.astype(np.float32)[None]
+    assert score_volumes(hull, truth)["best"]["cavity"] == 0.0
