@@ -648,6 +648,31 @@ def bench_recover_cmd(
         raise click.ClickException("interrupted; the records so far are written")
 
 
+@bench.command("recover-summary")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def bench_recover_summary_cmd(paths):
+    """Print the last evaluation of each start from finished `bench recover` runs, side by side.
+
+    PATHS are output folders of `igbench bench recover` (or their recover.jsonl files); nothing is
+    trained or scored again: the table is built from the records.
+
+    \b
+    Example:
+      igbench bench recover-summary runs/recover/*-bathtub
+    """
+    from benchmark.recover import format_summary, read_records
+
+    records = []
+    for path in paths:
+        try:
+            records += read_records(path)
+        except (OSError, ValueError) as exc:
+            raise click.ClickException(f"{path}: no readable recover records ({exc})") from exc
+    if not records:
+        raise click.ClickException("no records in " + ", ".join(map(str, paths)))
+    click.echo(format_summary(records))
+
+
 def _register_commands() -> None:
     """Commands defined in their own modules (training, evaluation)."""
     from benchmark.cli_eval import classifier, eval_cmd, fid_cmd
