@@ -58,6 +58,22 @@ def test_unlimited_data_renders_real_images_through_the_pool(box_data_unlimited,
     assert not (tmp_path / "run" / "samples").exists()
 
 
+def test_tensorboard_scalars_when_tensorboard_is_installed(box_data, tmp_path):
+    # The dev install carries tensorboard (pyproject's dev extra), so this path is always tested.
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    cfg = _cfg(box_data, iterations=3, sample_every=0)
+    train(cfg, tmp_path / "run", progress=False)
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert {"loss_d", "loss_g", "loss_r", "loss_dom", "d_accuracy", "t_iter"} <= tags
+    logged = {r["iteration"]: r["loss_d"] for r in read_log(tmp_path / "run")}
+    scalars = {e.step: e.value for e in events.Scalars("loss_d")}
+    assert scalars.keys() == logged.keys() == {1, 2, 3}
+    assert all(scalars[k] == pytest.approx(logged[k], rel=1e-6) for k in logged)
+
+
 def _state(run_dir):
     return ckpt_io.load_checkpoint(ckpt_io.latest_checkpoint(run_dir), kind="train")
 
