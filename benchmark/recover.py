@@ -60,7 +60,7 @@ Scores (after every chunk, and once at iteration 0 from the initial generator)
       the samples binarised at the one threshold of 0.01, ..., 0.04, 0.05, 0.10, ..., 0.95 that
       maximises their
       mean IoU (:func:`best_threshold`). An oracle reading, the same for every method: Visual
-      Hull's saturating silhouette is white from an occupancy of ~0.1 along a single voxel, so
+      Hull's saturating silhouette is half white at an occupancy of 0.07 along a single voxel, so
       its generator may draw the shape below 0.5, where the protocol's threshold sees nothing.
       A claim about cavities should hold at both readings.
 
@@ -475,8 +475,8 @@ def best_threshold(
     truth is highest; ties go to the threshold nearest 0.5.
 
     An oracle reading (it looks at the truth), the same for every method: a method whose image
-    formation saturates at low occupancy (Visual Hull's silhouette is white from an occupancy of
-    ~0.1 along one voxel) can draw its shape below the protocol's 0.5, and is then read at the
+    formation saturates at low occupancy (Visual Hull's silhouette is half white at an occupancy
+    of 0.07 along one voxel) can draw its shape below the protocol's 0.5, and is then read at the
     threshold that favours it most. volumes : (K, N, N, N) float in [0, 1].
     """
     thresholds = sorted(thresholds, key=lambda t: (abs(t - 0.5), t))
