@@ -263,6 +263,13 @@ def test_smoke_run_of_a_baseline(tmp_path):
     assert [x["iteration"] for x in records] == [0, 1]
     assert records[0]["shape"] == "procedural:sofa:3" and records[0]["method"] == "absorption-only"
     assert "absorption-only-r32-v16-n4" in records[0]["dataset"]
+    # The side-by-side summary is built from the records alone.
+    r = igbench("bench", "recover-summary", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "absorption-only on procedural:sofa:3, preset smoke: last evaluation" in r.stdout
+    assert re.search(r"^\s+full\s+\d+\.\d\d\s+1\s", r.stdout, re.M)
+    r = igbench("bench", "recover-summary", str(out / "data"))
+    assert r.returncode == 1 and "no readable recover records" in r.stderr
 
 
 def test_best_threshold_reads_a_faint_shape_where_it_is_drawn():
@@ -279,10 +286,3 @@ def test_best_threshold_reads_a_faint_shape_where_it_is_drawn():
     # Filled hull: the search cannot make a filled cavity look kept.
     hull = truth.hull.astype(np.float32)[None]
     assert score_volumes(hull, truth)["best"]["cavity"] == 0.0
-    # The side-by-side summary is built from the records alone.
-    r = igbench("bench", "recover-summary", str(out))
-    assert r.returncode == 0, r.stderr
-    assert "absorption-only on procedural:sofa:3, preset smoke: last evaluation" in r.stdout
-    assert re.search(r"^\s+full\s+\d+\.\d\d\s+1\s", r.stdout, re.M)
-    r = igbench("bench", "recover-summary", str(out / "data"))
-    assert r.returncode == 1 and "no readable recover records" in r.stderr
