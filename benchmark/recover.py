@@ -58,8 +58,7 @@ Scores (after every chunk, and once at iteration 0 from the initial generator)
     * **fill**: occupied voxels of the sample / occupied voxels of the truth.
     * **best threshold** (``best``; columns ``t*``, ``IoU@t*``, ``cav@t*``): the same scores with
       the samples binarised at the one threshold of 0.01, ..., 0.04, 0.05, 0.10, ..., 0.95 that
-      maximises their
-      mean IoU (:func:`best_threshold`). An oracle reading, the same for every method: Visual
+      maximises their mean IoU (:func:`best_threshold`). An oracle reading, the same for every method: Visual
       Hull's saturating silhouette is half white at an occupancy of 0.07 along a single voxel, so
       its generator may draw the shape below 0.5, where the protocol's threshold sees nothing.
       A claim about cavities should hold at both readings.
@@ -308,17 +307,22 @@ def rotate_about_y(grid: np.ndarray, degrees: float) -> np.ndarray:
     angles sample the nearest voxel (``scipy.ndimage.rotate``, ``order=0``); what leaves the grid
     is lost and what enters is empty.
     """
-    grid = np.asarray(grid, dtype=bool)
-    if grid.ndim != 3:
-        raise ValueError(f"grid must be (N, N, N), got {grid.shape}")
+    return _rotate(np.asarray(grid, dtype=bool), degrees)
+
+
+def _rotate(volume: np.ndarray, degrees: float) -> np.ndarray:
+    """:func:`rotate_about_y` for a volume of any dtype (nearest neighbour, so it commutes with
+    thresholding; what enters the grid is 0)."""
+    if volume.ndim != 3:
+        raise ValueError(f"grid must be (N, N, N), got {volume.shape}")
     degrees = float(degrees) % 360.0
     quarter = degrees / 90.0
     if quarter == int(quarter):
-        return np.rot90(grid, -int(quarter), axes=(0, 2))
+        return np.rot90(volume, -int(quarter), axes=(0, 2))
     from scipy import ndimage
 
     return ndimage.rotate(
-        grid, -degrees, axes=(0, 2), reshape=False, order=0, mode="constant", cval=False
+        volume, -degrees, axes=(0, 2), reshape=False, order=0, mode="constant", cval=0
     )
 
 
@@ -483,7 +487,7 @@ def best_threshold(
     # Nearest-neighbour rotation commutes with thresholding: rotate each float volume once.
     turned = np.stack(
         [
-            np.stack([_rotate_float(v, a) for a in range(0, 360, angle_step)])
+            np.stack([_rotate(v, a) for a in range(0, 360, angle_step)])
             for v in np.asarray(volumes, dtype=np.float32)
         ]
     )  # (K, A, N, N, N)
@@ -497,19 +501,6 @@ def best_threshold(
         if iou > best + 1e-12:
             best_t, best = t, iou
     return float(best_t)
-
-
-def _rotate_float(volume: np.ndarray, degrees: float) -> np.ndarray:
-    """:func:`rotate_about_y` for a float volume (nearest neighbour, empty where nothing maps)."""
-    degrees = float(degrees) % 360.0
-    quarter = degrees / 90.0
-    if quarter == int(quarter):
-        return np.rot90(volume, -int(quarter), axes=(0, 2))
-    from scipy import ndimage
-
-    return ndimage.rotate(
-        volume, -degrees, axes=(0, 2), reshape=False, order=0, mode="constant", cval=0.0
-    )
 
 
 def score_volumes(
