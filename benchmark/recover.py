@@ -705,8 +705,7 @@ def recover(
             "samples": config.samples,
             "threshold": config.threshold,
             "best_threshold": "one threshold for all samples, of 0.01..0.04 and 0.05..0.95 by "
-            "0.05, maximising "
-            "their mean IoU (an oracle reading, the same for every method)",
+            "0.05, maximising their mean IoU (an oracle reading, the same for every method)",
             "angle_step": config.angle_step,
             "rotation": "about +Y; np.rot90 at multiples of 90 deg, else ndimage.rotate order 0",
             "cavity": "convex hull of the truth's voxel centres, minus the truth",
