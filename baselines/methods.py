@@ -91,11 +91,13 @@ class _ProjectionBaseline(_GANMethod):
         return Fake(x_c=self.G(batch.z))
 
     @torch.no_grad()
-    def sample(self, z, azimuth, elevation):
+    def sample(self, z, azimuth, elevation, volumes_only=False):
         was_training = self.G.training
         self.G.eval()
         try:
             volumes = self.G(z)
+            if volumes_only:
+                return {"volumes": volumes}
             images = self.project(volumes, azimuth, elevation)
         finally:
             self.G.train(was_training)
@@ -140,11 +142,11 @@ class DCGAN2D(_GANMethod):
         return x_c
 
     @torch.no_grad()
-    def sample(self, z, azimuth, elevation):
+    def sample(self, z, azimuth, elevation, volumes_only=False):
         was_training = self.G.training
         self.G.eval()
         try:
-            images = self.G(z)
+            images = self.G(z)  # no volumes: the images are the samples whatever volumes_only says
         finally:
             self.G.train(was_training)
         return {"images": images}

@@ -306,7 +306,9 @@ def _sample_batches(
     for start in range(0, len(z), batch):
         sl = slice(start, start + batch)
         with torch.no_grad():
-            out = method.sample(z[sl].to(device), az[sl].to(device), el[sl].to(device))
+            out = method.sample(
+                z[sl].to(device), az[sl].to(device), el[sl].to(device), volumes_only=True
+            )
         yield out, sl
 
 

@@ -630,7 +630,9 @@ def sample_volumes(method, train_cfg, n: int, azimuth_range, elevation_range) ->
     if train_cfg.torch_threads:
         torch.set_num_threads(train_cfg.torch_threads)
     try:
-        out = method.sample(z.to(method.device), az.to(method.device), el.to(method.device))
+        out = method.sample(
+            z.to(method.device), az.to(method.device), el.to(method.device), volumes_only=True
+        )
     finally:
         torch.set_num_threads(threads)
     if "volumes" not in out:

@@ -157,11 +157,17 @@ class Method:
 
     @torch.no_grad()
     def sample(
-        self, z: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
+        self,
+        z: torch.Tensor,
+        azimuth: torch.Tensor,
+        elevation: torch.Tensor,
+        volumes_only: bool = False,
     ) -> dict[str, torch.Tensor]:
         """Samples for grids and ``igbench sample``: ``volumes`` (B, 1, N, N, N) in [0, 1] if the
         method makes shapes, and ``images`` (B, 1, R, R) in [-1, 1], the method's own rendering
-        (the neural render for IG-GAN). Must not change any state (eval mode, no grad)."""
+        (the neural render for IG-GAN). ``volumes_only`` leaves the images out when the method
+        makes volumes (evaluation renders the volumes with OpenGL itself). Must not change any
+        state (eval mode, no grad)."""
         raise NotImplementedError
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -326,12 +332,18 @@ class IGGAN(Method):
 
     @torch.no_grad()
     def sample(
-        self, z: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
+        self,
+        z: torch.Tensor,
+        azimuth: torch.Tensor,
+        elevation: torch.Tensor,
+        volumes_only: bool = False,
     ) -> dict[str, torch.Tensor]:
         was_training = self.G.training
         self.G.eval()  # running BatchNorm statistics: sampling must not change any state
         try:
             volumes = self.G(z)
+            if volumes_only:
+                return {"volumes": volumes}
             images = self.render_neural(volumes, azimuth, elevation)
         finally:
             self.G.train(was_training)

@@ -764,4 +764,3 @@ def info(path: str | Path) -> str:
     if "shard" in a:
         lines.append(f"  shard {a['shard']} (merge with `igbench render merge`)")
     return "\n".join(lines)
-

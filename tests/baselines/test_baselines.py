@@ -52,6 +52,25 @@ def test_training_projection_reproduces_the_dataset_images(datasets, method):
     "method, data",
     [("visual-hull", "visual-hull"), ("absorption-only", "absorption-only"), ("dcgan", "opengl")],
 )
+def test_volumes_only_samples(datasets, method, data):
+    """Evaluation asks for volumes only: the 3D baselines leave their projections out, the
+    2D-DCGAN (no volumes) still returns its images."""
+    config = get_preset("smoke", method=method, data=str(datasets[data]), device="cpu")
+    m = build_method(config, torch.device("cpu"))
+    z = torch.randn(2, config.z_dim)
+    az, el = torch.tensor([0.0, 90.0]), torch.tensor([20.0, 30.0])
+    full = m.sample(z, az, el)
+    out = m.sample(z, az, el, volumes_only=True)
+    if method == "dcgan":
+        assert set(out) == {"images"} and torch.equal(out["images"], full["images"])
+    else:
+        assert set(out) == {"volumes"} and torch.equal(out["volumes"], full["volumes"])
+
+
+@pytest.mark.parametrize(
+    "method, data",
+    [("visual-hull", "visual-hull"), ("absorption-only", "absorption-only"), ("dcgan", "opengl")],
+)
 def test_smoke_training_of_each_baseline(datasets, tmp_path, method, data):
     config = get_preset("smoke", method=method, data=str(datasets[data]), device="cpu")
     train(config, tmp_path / method, progress=False)

@@ -206,3 +206,19 @@ def test_sample_does_not_change_state():
     for k, mod in m.modules.items():
         assert _same(mod, snaps[k]), k
     assert m.G.training
+
+
+def test_volumes_only_samples_skip_the_neural_render(monkeypatch):
+    """Evaluation renders the volumes with OpenGL; it must get the same volumes without paying
+    for the neural render."""
+    m = _method()
+    batch = _batch(m)
+    full = m.sample(batch.z, batch.azimuth, batch.elevation)
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("volumes_only must not render")
+
+    monkeypatch.setattr(m, "render_neural", no_render)
+    out = m.sample(batch.z, batch.azimuth, batch.elevation, volumes_only=True)
+    assert set(out) == {"volumes"} and torch.equal(out["volumes"], full["volumes"])
+    assert m.G.training
