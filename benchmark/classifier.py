@@ -287,6 +287,96 @@ def default_checkpoint(preset_name: str = "cpu", root: str | Path = "out/classif
     return default_out_dir(preset_name, root) / "classifier.pt"
 
 
+#: Classifiers that ship with igbench, per preset: the ``classifier.pt`` that
+#: ``igbench classifier train --preset NAME --threads 1`` wrote on the embedded procedural source,
+#: byte for byte (docs/reproduction.md has the run). Training it takes ~45 min on 2 CPU cores, more
+#: than the whole demo's budget; the result is bit-reproducible, so shipping it changes no number.
+SHIPPED: dict[str, str] = {"cpu": "classifier-cpu-procedural.pt"}
+SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
+
+
+def shipped_checkpoint(preset_name: str, source: str = "procedural") -> Path | None:
+    """The shipped checkpoint equal to what ``igbench classifier train --preset NAME --source
+    SOURCE`` would train, or None (no shipped file for that preset, another source, or a shipped
+    file trained with another config than the preset's current one)."""
+    name = SHIPPED.get(preset_name)
+    if name is None or source != "procedural" or preset_name not in _PRESETS:
+        return None
+    path = SHIPPED_DIR / name
+    if not path.is_file():
+        return None
+    config = ClassifierConfig.from_dict(read_classifier_info(path)["config"])
+    return path if config.same_training(preset(preset_name, source=source)) else None
+
+
+def install_shipped(
+    preset_name: str,
+    source: str = "procedural",
+    out_dir: str | Path | None = None,
+    overwrite: bool = False,
+) -> TrainResult | None:
+    """Put the shipped classifier where ``igbench classifier train`` would have written it.
+
+    Writes ``<out_dir>/classifier.pt`` (an exact copy, checked against its fingerprint),
+    ``confusion.png``, ``config.json`` and ``log.jsonl`` (the training history it carries). Returns
+    None when nothing ships for ``preset_name`` and ``source`` (see :func:`shipped_checkpoint`).
+    A folder that already holds the shipped classifier is left as it is (``reused``); one that
+    holds another classifier run raises :class:`ClassifierError` unless ``overwrite``.
+    """
+    import shutil
+
+    from shapenet_render.io_utils import atomic_path
+    from shapenet_render.preview import save_png
+
+    src = shipped_checkpoint(preset_name, source)
+    if src is None:
+        return None
+    info = read_classifier_info(src)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(preset_name)
+    final, state = out / "classifier.pt", out / "train_state.pt"
+    if final.exists() and not overwrite:
+        have = read_classifier_info(final).get("fingerprint")
+        if have != info["fingerprint"]:
+            raise ClassifierError(
+                f"{out} already holds another classifier (fingerprint {have}); "
+                "pass --overwrite to replace it or use another --out"
+            )
+        return _result_from_info(final, out / "confusion.png", info, installed=False)
+    if state.exists() and not overwrite:
+        raise ClassifierError(
+            f"{out} holds an unfinished classifier training; pass --overwrite to replace it"
+        )
+    load_classifier(src, device="cpu")  # refuses a corrupt file before it is copied anywhere
+    state.unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_text(out / "config.json", ClassifierConfig.from_dict(info["config"]).to_json())
+    _write_text(out / "log.jsonl", "".join(json.dumps(h) + "\n" for h in info.get("history", [])))
+    title = (
+        f"held-out accuracy {100 * info['heldout_accuracy']:.1f} % ({info['n_heldout']} images of "
+        f"held-out models), {preset_name} preset (shipped); rows: true class, columns: predicted"
+    )
+    save_png(confusion_image(np.asarray(info["confusion"]), info["class_names"], title),
+             out / "confusion.png")  # fmt: skip
+    with atomic_path(final) as tmp:  # the checkpoint last: its presence means "installed"
+        shutil.copyfile(src, tmp)
+    return _result_from_info(final, out / "confusion.png", info, installed=True)
+
+
+def _result_from_info(final: Path, png: Path, info: dict[str, Any], installed: bool) -> TrainResult:
+    return TrainResult(
+        final,
+        png,
+        info["heldout_accuracy"],
+        info["fingerprint"],
+        info["epoch"],
+        info["n_train"],
+        info["n_heldout"],
+        0.0,
+        reused=not installed,
+        installed=installed,
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # The network
 # --------------------------------------------------------------------------------------------------
@@ -753,6 +843,8 @@ class TrainResult:
     """Wall time of this invocation (rendering included)."""
     reused: bool = False
     """True when the checkpoint already existed and nothing was trained."""
+    installed: bool = False
+    """True when the shipped checkpoint was copied in (:func:`install_shipped`)."""
 
 
 def _epoch_lr(config: ClassifierConfig, step: int, total: int) -> float:

@@ -185,6 +185,62 @@ def classifier_train(
     click.echo(f"confusion matrix: {result.confusion_png}")
 
 
+@classifier.command("install")
+@click.option(
+    "--preset",
+    "preset_name",
+    type=PRESET,
+    default="cpu",
+    show_default=True,
+    help="The preset whose shipped classifier to install (igbench ships the cpu one).",
+)
+@click.option(
+    "--source",
+    default="procedural",
+    show_default=True,
+    help="Shape source; classifiers ship only for the embedded procedural one.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder (default: out/classifier/<preset>, where `classifier train` writes).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace a classifier run already in --out.")
+def classifier_install(preset_name, source, out, overwrite):
+    """Install the classifier that ships with igbench instead of training it (~45 min on 2 cores).
+
+    The shipped file is the classifier.pt that `igbench classifier train --preset cpu --threads 1`
+    wrote on the procedural source; the training is bit-reproducible, so retraining gives the same
+    fingerprint. The tables and `igbench eval` install it on their own when it is missing.
+
+    \b
+    Examples:
+      igbench classifier install                          # -> out/classifier/cpu/classifier.pt
+      igbench classifier install --out /tmp/clf
+    """
+    from benchmark.classifier import SHIPPED, install_shipped
+
+    try:
+        result = install_shipped(preset_name, source, out, overwrite=overwrite)
+    except _library_errors() as exc:
+        raise _one_line(exc) from exc
+    if result is None:
+        have = ", ".join(SHIPPED) or "none"
+        raise click.ClickException(
+            f"no shipped classifier for preset {preset_name!r} and source {source!r} (igbench ships: "
+            f"{have}, procedural source); train it with `igbench classifier train --preset "
+            f"{preset_name} --source {source}`"
+        )
+    what = "installed" if result.installed else "already installed"
+    click.echo(
+        f"{what}: held-out accuracy {100 * result.heldout_accuracy:.2f} % "
+        f"({result.n_heldout} images of held-out models; {result.n_train} training images)"
+    )
+    click.echo(f"checkpoint: {result.checkpoint} (fingerprint {result.fingerprint})")
+    click.echo(f"confusion matrix: {result.confusion_png}")
+
+
 @classifier.command("info")
 @click.argument("checkpoint", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def classifier_info(checkpoint):

@@ -163,8 +163,9 @@ def _make_table_command(table: str) -> click.Command:
             "--classifier",
             type=click.Path(dir_okay=False, path_type=Path),
             default=None,
-            help="Classifier checkpoint for FID (default: out/classifier/<preset>/classifier.pt, "
-            "trained if missing).",
+            help="Classifier checkpoint for FID (default: out/classifier/<preset>/classifier.pt; "
+            "if missing, the shipped cpu classifier is installed for procedural shapes, else "
+            "one is trained).",
         ),
         click.option(
             "--iterations",
@@ -273,9 +274,10 @@ def table_commands() -> list[click.Command]:
 def demo(outdir, count, jobs, progress):
     """The main job on the embedded default shape source: `igbench table1 --preset demo`.
 
-    Renders 500 procedural chairs (OpenGL, visual-hull and absorption-only), trains the cpu
-    classifier if it is missing, trains 2D-DCGAN, Visual Hull, Absorption Only and IG-GAN, evaluates
-    FID, writes table1.md/.csv/.tex, and writes meshes and render grids of each 3D method's samples.
+    Renders 500 procedural chairs (OpenGL, visual-hull and absorption-only), installs the shipped
+    cpu classifier if none is there, trains 2D-DCGAN, Visual Hull, Absorption Only and IG-GAN,
+    evaluates FID, writes table1.md/.csv/.tex, and writes meshes and render grids of each 3D
+    method's samples.
     Under 30 minutes on 2 CPU cores; a rerun reuses everything already made.
 
     \b
@@ -283,6 +285,7 @@ def demo(outdir, count, jobs, progress):
       igbench demo
       igbench table1 --preset demo --collect   # the table again, from the finished cells
     """
+    from benchmark import tables
     from benchmark.tables import table_cells
     from iggan.sample import sample
 
@@ -292,6 +295,7 @@ def demo(outdir, count, jobs, progress):
         )
         cells = table_cells("table1", ctx.preset)
         _setup_logging()
+        tables.install_shipped_classifier(ctx)
         if not ctx.classifier_path().is_file():
             click.echo(
                 f"no classifier at {ctx.classifier_path()}: training the cpu classifier first, "

@@ -127,7 +127,29 @@ def default_classifier(preset: str) -> Path:
     runs, the cpu one otherwise (smoke runs too: a smoke classifier's features are noise)."""
     from benchmark.classifier import default_checkpoint
 
-    return default_checkpoint("paper" if preset == "paper" else "cpu")
+    return default_checkpoint(classifier_preset(preset))
+
+
+def classifier_preset(preset: str) -> str:
+    """The classifier preset that evaluates runs of ``preset`` (see :func:`default_classifier`)."""
+    return "paper" if preset == "paper" else "cpu"
+
+
+def _install_shipped_classifier(name: str, source: str, path: Path) -> None:
+    """Install the shipped classifier at its default ``path`` when it is missing there, ships for
+    that preset and the run's shapes are the procedural ones it was trained on."""
+    from benchmark.classifier import install_shipped
+
+    if path.exists() or (path.parent / "train_state.pt").exists():
+        return
+    result = install_shipped(name, source, path.parent)
+    if result is not None and result.installed:
+        log.info(
+            "installed the shipped %s classifier into %s (fingerprint %s)",
+            name,
+            path.parent,
+            result.fingerprint,
+        )
 
 
 def eval_samples(preset: str, n: int | None = None) -> int:
@@ -506,11 +528,14 @@ def evaluate_run(
     config = run.config
     preset = preset or config.preset
     n = eval_samples(preset, n)
-    classifier = Path(classifier) if classifier is not None else default_classifier(preset)
+    if classifier is None:
+        classifier = default_classifier(preset)
+        _install_shipped_classifier(classifier_preset(preset), run.spec.source, classifier)
+    classifier = Path(classifier)
     if not classifier.is_file():
         raise EvalError(
             f"{classifier}: no such classifier checkpoint; train it with "
-            f"`igbench classifier train --preset {'paper' if preset == 'paper' else 'cpu'}` "
+            f"`igbench classifier train --preset {classifier_preset(preset)}` "
             "or pass --classifier PATH"
         )
     dev = resolve_device(device)

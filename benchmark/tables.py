@@ -366,7 +366,8 @@ class TableContext:
     outdir: Path
     source: str = "procedural"
     classifier: Path | None = None
-    """Classifier checkpoint (default: the classifier preset's default path, trained if missing)."""
+    """Classifier checkpoint (default: the classifier preset's default path; when missing there,
+    the shipped classifier is installed or, when none ships for the preset and source, trained)."""
     device: str = "auto"
     workers: int | None = None
     iterations: int | None = None
@@ -448,9 +449,13 @@ class TableContext:
         pre-trained renderers. Each is independent of the others."""
         cmds = []
         if self.classifier is None:
+            from benchmark.classifier import shipped_checkpoint
+
+            verb = "install" if shipped_checkpoint(self.preset.classifier, self.source) else "train"
             cmds.append(
-                f"igbench classifier train --preset {self.preset.classifier} --resume "
-                f"--source {shlex.quote(self.source)}"
+                f"igbench classifier {verb} --preset {self.preset.classifier}"
+                + (" --resume" if verb == "train" else "")
+                + f" --source {shlex.quote(self.source)}"
             )
         seen: set[Path] = set()
         for cell in cells:
@@ -522,7 +527,8 @@ class CellResult:
 
 
 def ensure_classifier(ctx: TableContext) -> Path:
-    """The classifier checkpoint, trained (or its training resumed) if it is not there yet."""
+    """The classifier checkpoint: the shipped one installed, else trained (or its training
+    resumed), if it is not there yet."""
     from benchmark.classifier import preset as clf_preset
     from benchmark.classifier import train_classifier
 
@@ -531,11 +537,32 @@ def ensure_classifier(ctx: TableContext) -> Path:
         return path
     if ctx.classifier is not None:
         raise TableError(f"{path}: no such classifier checkpoint")
+    if install_shipped_classifier(ctx):
+        return path
     ctx.echo(f"classifier: training the {ctx.preset.classifier} preset into {path.parent}")
     cfg = clf_preset(ctx.preset.classifier, source=ctx.source)
     resume = (path.parent / "train_state.pt").exists()
     train_classifier(cfg, path.parent, resume=resume)
     return path
+
+
+def install_shipped_classifier(ctx: TableContext) -> bool:
+    """Install the shipped classifier at the default path when it is missing there and one ships
+    for this preset and source (:func:`benchmark.classifier.install_shipped`); True if it did."""
+    from benchmark.classifier import install_shipped
+
+    path = ctx.classifier_path()
+    if ctx.classifier is not None or path.exists() or (path.parent / "train_state.pt").exists():
+        return False
+    result = install_shipped(ctx.preset.classifier, ctx.source, path.parent)
+    if result is None or not result.installed:
+        return False
+    ctx.echo(
+        f"classifier: installed the shipped {ctx.preset.classifier} classifier into {path.parent} "
+        f"(fingerprint {result.fingerprint}, {100 * result.heldout_accuracy:.2f} % held-out; "
+        f"`igbench classifier train --preset {ctx.preset.classifier} --overwrite` retrains it)"
+    )
+    return True
 
 
 def ensure_datasets(ctx: TableContext, cell: Cell) -> None:
@@ -655,6 +682,7 @@ def _train_in_processes(ctx: TableContext, cells: Sequence[Cell]) -> None:
     jobs: list[_Job] = []
     logs = ctx.outdir / "logs"
     clf = ctx.classifier_path()
+    install_shipped_classifier(ctx)
     if not clf.is_file() and ctx.classifier is None:
         argv = [
             *exe,

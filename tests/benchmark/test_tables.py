@@ -111,7 +111,7 @@ def test_plan_prints_independent_commands(tmp_path):
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     lines = [ln for ln in res.output.splitlines() if ln and not ln.startswith("#")]
-    assert lines[0].startswith("igbench classifier train --preset cpu")
+    assert lines[0] == "igbench classifier install --preset cpu --source procedural"  # it ships
     renders = [ln for ln in lines if ln.startswith("igbench render")]
     assert len(renders) == 3  # opengl, visual-hull, absorption-only
     cells = [ln for ln in lines if "--cell" in ln]
