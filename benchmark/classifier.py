@@ -289,8 +289,9 @@ def default_checkpoint(preset_name: str = "cpu", root: str | Path = "out/classif
 
 #: Classifiers that ship with igbench, per preset: the ``classifier.pt`` that
 #: ``igbench classifier train --preset NAME --threads 1`` wrote on the embedded procedural source,
-#: byte for byte (docs/reproduction.md has the run). Training it takes ~45 min on 2 CPU cores, more
-#: than the whole demo's budget; the result is bit-reproducible, so shipping it changes no number.
+#: byte for byte (docs/reproduction.md has the run). Training it took 85 min on 2 CPU cores, more
+#: than the whole demo's budget; it is deterministic per machine but not across CPUs, so one
+#: shipped file also gives every user's FIDs the same features.
 SHIPPED: dict[str, str] = {"cpu": "classifier-cpu-procedural.pt"}
 SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
 
