@@ -570,6 +570,12 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
     default=None,
     help="Output folder (default: runs/recover-<method>-<shape>-<preset>).",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the runs in --outdir (after a kill, or with a larger --max-iterations or "
+    "--minutes) from their newest checkpoints; the settings must be the run's own.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 def bench_recover_cmd(
     method,
@@ -583,6 +589,7 @@ def bench_recover_cmd(
     seed,
     settings,
     outdir,
+    resume,
     dry_run,
 ):
     """Train a method on random views of ONE known shape; voxel IoU and cavity over time.
@@ -597,6 +604,8 @@ def bench_recover_cmd(
       igbench bench recover --method visual-hull --shape procedural:couch:3 --start both
       igbench bench recover --preset smoke --max-iterations 4 --eval-every 2 --views 16
       igbench bench recover --minutes 10 --set d_gate_accuracy=0.9 --outdir runs/try-gate
+      igbench bench recover --minutes 30 --set d_gate_accuracy=0.9 --outdir runs/try-gate \
+          --resume                                        # continue it to 30 minutes
     """
     from benchmark.cli_errors import library_errors
     from benchmark.recover import (
@@ -638,7 +647,7 @@ def bench_recover_cmd(
         click.echo(format_row(record))
 
     try:
-        result = recover(config, on_record=show)
+        result = recover(config, on_record=show, resume=resume)
     except errors as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from exc
     click.echo("")

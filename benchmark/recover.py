@@ -85,7 +85,7 @@ import dataclasses
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -668,11 +668,22 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
+#: Record fields that must match for ``--resume`` to continue a run: what its training and data
+#: depend on (the budget, the iteration cap and the evaluation spacing may change).
+RESUME_KEYS = ("method", "shape", "preset", "views", "seed", "train_overrides", "dataset_digest")
+
+
 def recover(
-    config: RecoverConfig, on_record: Callable[[dict[str, Any]], None] | None = None
+    config: RecoverConfig,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+    resume: bool = False,
 ) -> RecoverResult:
     """Run the benchmark (see the module docstring); ``on_record`` sees every record as it is
-    written. Stops early (``interrupted``) when training is stopped by SIGINT/SIGTERM."""
+    written. Stops early (``interrupted``) when training is stopped by SIGINT/SIGTERM.
+
+    ``resume`` continues the runs already in the output folder (stopped by a signal, a kill, or
+    their budget) from their newest checkpoints, up to this config's budget and iteration cap;
+    without it an output folder that holds a run is refused."""
     from benchmark.registry import register_methods
     from iggan import checkpoint as ckpt_io
     from iggan.methods import METHODS
@@ -682,9 +693,10 @@ def recover(
     shape = config.shape_ref
     outdir = config.out_path
     for start in config.starts:
-        if ckpt_io.latest_checkpoint(outdir / start) is not None:
+        if ckpt_io.latest_checkpoint(outdir / start) is not None and not resume:
             raise RecoverError(
-                f"{outdir / start} already holds a run; choose another --outdir (or remove it)"
+                f"{outdir / start} already holds a run; pass --resume to continue it, or choose "
+                "another --outdir (or remove it)"
             )
     if config.method not in METHODS:
         raise RecoverError(f"method {config.method!r} is not registered with the training loop")
@@ -732,8 +744,17 @@ def recover(
     }
     result = RecoverResult(outdir)
     records_path = outdir / RECORDS_FILE
+    earlier = read_records(records_path) if resume and records_path.exists() else []
+    for old in earlier:
+        for key in RESUME_KEYS:
+            if old.get(key) != context[key]:
+                raise RecoverError(
+                    f"{records_path}: the run there has {key} {old.get(key)!r}, not "
+                    f"{context[key]!r}; resume it with its own settings or use another --outdir"
+                )
     for start in config.starts:
-        for record in _recover_start(config, start, data, ds.spec, truth):
+        previous = [r for r in earlier if r["start"] == start]
+        for record in _recover_start(config, start, data, ds.spec, truth, previous):
             record = {**context, **record}
             append_record(records_path, record)
             result.records.append(record)
@@ -746,8 +767,19 @@ def recover(
     return result
 
 
-def _recover_start(config: RecoverConfig, start: str, data: Path, spec, truth: Truth) -> Iterator:
-    """Train one start condition in chunks; yield a record after each (and one at iteration 0)."""
+def _recover_start(
+    config: RecoverConfig,
+    start: str,
+    data: Path,
+    spec,
+    truth: Truth,
+    previous: Sequence[dict[str, Any]] = (),
+) -> Iterator:
+    """Train one start condition in chunks; yield a record after each (and one at iteration 0).
+    With the ``previous`` records of a run there, continue it from its newest checkpoint: the
+    time it spent counts against the budget, and the next evaluation is at the next multiple of
+    ``eval_every``, where an uninterrupted run would have made it."""
+    from iggan import checkpoint as ckpt_io
     from iggan.training import train
 
     train_cfg = train_config(config, start, data)
@@ -785,9 +817,17 @@ def _recover_start(config: RecoverConfig, start: str, data: Path, spec, truth: T
             **scores,
         }
 
-    yield record(_initial_method(train_cfg), 0, None, "start")
+    saved = ckpt_io.list_checkpoints(run_dir)
+    if saved:  # resuming (recover() refused an existing run otherwise)
+        done = saved[-1][0]
+        last = previous[-1] if previous else {}
+        spent = 60.0 * float(last.get("minutes") or 0.0)
+        wall0 -= 60.0 * float(last.get("wall_minutes") or 0.0)
+        seconds_per_it = last.get("seconds_per_iteration")
+    else:
+        yield record(_initial_method(train_cfg), 0, None, "start")
     while True:
-        n = config.eval_every
+        n = config.eval_every - done % config.eval_every
         if config.max_iterations is not None:
             n = min(n, config.max_iterations - done)
         remaining = budget - spent

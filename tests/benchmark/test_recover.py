@@ -243,7 +243,21 @@ def test_smoke_run_of_the_command(tmp_path):
 
     # A finished run is never overwritten; a bad shape is one clear line.
     r = igbench(*args)
-    assert r.returncode == 1 and "already holds a run" in r.stderr
+    assert r.returncode == 1 and "already holds a run" in r.stderr and "--resume" in r.stderr
+
+    # --resume continues it: the next evaluation of each start, nothing evaluated twice.
+    longer = [a if a != "2" else "3" for a in args]  # --max-iterations 3
+    r = igbench(*longer, "--start", "both", "--resume")
+    assert r.returncode == 0, r.stderr
+    again = read_records(out)
+    assert again[:6] == records
+    assert [(x["start"], x["iteration"]) for x in again[6:]] == [("empty", 3), ("full", 3)]
+    assert again[6]["minutes"] > records[2]["minutes"]  # the earlier time counts to the budget
+    assert json.loads((out / "full" / "config.json").read_text())["iterations"] == 3
+    # ... but only with the run's own settings
+    r = igbench(*longer, "--resume", "--set", "lr_g=1e-3")
+    assert r.returncode == 1 and "train_overrides" in r.stderr
+    assert read_records(out) == again
     r = igbench(
         "bench", "recover", "--shape", "procedural:bathtub:99999", "--outdir", str(out / "x")
     )
