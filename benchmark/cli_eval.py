@@ -176,7 +176,13 @@ def classifier_train(
     finally:
         for bar in bars.values():
             bar.close()
-    what = "already trained" if result.reused else f"trained in {result.seconds / 60:.1f} min"
+    _echo_result(
+        "already trained" if result.reused else f"trained in {result.seconds / 60:.1f} min", result
+    )
+
+
+def _echo_result(what: str, result) -> None:
+    """What ``classifier train`` and ``classifier install`` print about the checkpoint they leave."""
     click.echo(
         f"{what}: held-out accuracy {100 * result.heldout_accuracy:.2f} % "
         f"({result.n_heldout} images of held-out models; {result.n_train} training images)"
@@ -234,13 +240,7 @@ def classifier_install(preset_name, source, out, overwrite):
             f"{have}, procedural source); train it with `igbench classifier train --preset "
             f"{preset_name} --source {source}`"
         )
-    what = "installed" if result.installed else "already installed"
-    click.echo(
-        f"{what}: held-out accuracy {100 * result.heldout_accuracy:.2f} % "
-        f"({result.n_heldout} images of held-out models; {result.n_train} training images)"
-    )
-    click.echo(f"checkpoint: {result.checkpoint} (fingerprint {result.fingerprint})")
-    click.echo(f"confusion matrix: {result.confusion_png}")
+    _echo_result("installed" if result.installed else "already installed", result)
 
 
 @classifier.command("info")
