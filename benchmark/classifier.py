@@ -300,14 +300,23 @@ def shipped_checkpoint(preset_name: str, source: str = "procedural") -> Path | N
     """The shipped checkpoint equal to what ``igbench classifier train --preset NAME --source
     SOURCE`` would train, or None (no shipped file for that preset, another source, or a shipped
     file trained with another config than the preset's current one)."""
+    found = _shipped(preset_name, source)
+    return found[0] if found else None
+
+
+def _shipped(preset_name: str, source: str) -> tuple[Path, dict[str, Any]] | None:
+    """:func:`shipped_checkpoint` with the checkpoint's contents (read once)."""
+    from iggan.checkpoint import load_checkpoint
+
     name = SHIPPED.get(preset_name)
     if name is None or source != "procedural" or preset_name not in _PRESETS:
         return None
     path = SHIPPED_DIR / name
     if not path.is_file():
         return None
-    config = ClassifierConfig.from_dict(read_classifier_info(path)["config"])
-    return path if config.same_training(preset(preset_name, source=source)) else None
+    data = load_checkpoint(path, kind=CHECKPOINT_KIND)
+    config = ClassifierConfig.from_dict(data["config"])
+    return (path, data) if config.same_training(preset(preset_name, source=source)) else None
 
 
 def install_shipped(
@@ -329,10 +338,10 @@ def install_shipped(
     from shapenet_render.io_utils import atomic_path
     from shapenet_render.preview import save_png
 
-    src = shipped_checkpoint(preset_name, source)
-    if src is None:
+    found = _shipped(preset_name, source)
+    if found is None:
         return None
-    info = read_classifier_info(src)
+    src, info = found
     out = Path(out_dir) if out_dir is not None else default_out_dir(preset_name)
     final, state = out / "classifier.pt", out / "train_state.pt"
     if final.exists() and not overwrite:
@@ -347,7 +356,11 @@ def install_shipped(
         raise ClassifierError(
             f"{out} holds an unfinished classifier training; pass --overwrite to replace it"
         )
-    load_classifier(src, device="cpu")  # refuses a corrupt file before it is copied anywhere
+    if state_fingerprint(info["model"]) != info["fingerprint"]:  # before it is copied anywhere
+        raise ClassifierError(
+            f"{src}: weights do not match the recorded fingerprint {info['fingerprint']}; "
+            "the file is corrupt"
+        )
     state.unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     _write_text(out / "config.json", ClassifierConfig.from_dict(info["config"]).to_json())
@@ -356,11 +369,22 @@ def install_shipped(
         f"held-out accuracy {100 * info['heldout_accuracy']:.1f} % ({info['n_heldout']} images of "
         f"held-out models), {preset_name} preset (shipped); rows: true class, columns: predicted"
     )
-    save_png(confusion_image(np.asarray(info["confusion"]), info["class_names"], title),
+    save_png(confusion_image(info["confusion"].numpy(), info["class_names"], title),
              out / "confusion.png")  # fmt: skip
     with atomic_path(final) as tmp:  # the checkpoint last: its presence means "installed"
         shutil.copyfile(src, tmp)
     return _result_from_info(final, out / "confusion.png", info, installed=True)
+
+
+def install_shipped_if_absent(
+    preset_name: str, source: str, out_dir: str | Path
+) -> TrainResult | None:
+    """:func:`install_shipped` into a folder that holds no classifier run yet (finished or not),
+    for the commands that need a classifier and find none; the result only when it installed."""
+    out = Path(out_dir)
+    if (out / "classifier.pt").exists() or (out / "train_state.pt").exists():
+        return None
+    return install_shipped(preset_name, source, out)
 
 
 def _result_from_info(final: Path, png: Path, info: dict[str, Any], installed: bool) -> TrainResult:

@@ -138,12 +138,10 @@ def classifier_preset(preset: str) -> str:
 def _install_shipped_classifier(name: str, source: str, path: Path) -> None:
     """Install the shipped classifier at its default ``path`` when it is missing there, ships for
     that preset and the run's shapes are the procedural ones it was trained on."""
-    from benchmark.classifier import install_shipped
+    from benchmark.classifier import install_shipped_if_absent
 
-    if path.exists() or (path.parent / "train_state.pt").exists():
-        return
-    result = install_shipped(name, source, path.parent)
-    if result is not None and result.installed:
+    result = install_shipped_if_absent(name, source, path.parent)
+    if result is not None:
         log.info(
             "installed the shipped %s classifier into %s (fingerprint %s)",
             name,

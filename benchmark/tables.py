@@ -549,13 +549,13 @@ def ensure_classifier(ctx: TableContext) -> Path:
 def install_shipped_classifier(ctx: TableContext) -> bool:
     """Install the shipped classifier at the default path when it is missing there and one ships
     for this preset and source (:func:`benchmark.classifier.install_shipped`); True if it did."""
-    from benchmark.classifier import install_shipped
+    from benchmark.classifier import install_shipped_if_absent
 
-    path = ctx.classifier_path()
-    if ctx.classifier is not None or path.exists() or (path.parent / "train_state.pt").exists():
+    if ctx.classifier is not None:
         return False
-    result = install_shipped(ctx.preset.classifier, ctx.source, path.parent)
-    if result is None or not result.installed:
+    path = ctx.classifier_path()
+    result = install_shipped_if_absent(ctx.preset.classifier, ctx.source, path.parent)
+    if result is None:
         return False
     ctx.echo(
         f"classifier: installed the shipped {ctx.preset.classifier} classifier into {path.parent} "

@@ -57,6 +57,14 @@ def test_install_copies_the_shipped_file_and_its_records(shipped_smoke, tmp_path
         clf.install_shipped("smoke", "procedural", out)
     assert clf.install_shipped("smoke", "procedural", out, overwrite=True).installed
     assert (out / "classifier.pt").read_bytes() == src.read_bytes()
+    # what the tables and eval call: only into a folder without any classifier run
+    assert clf.install_shipped_if_absent("smoke", "procedural", out) is None
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    (unfinished / "train_state.pt").write_bytes(b"")
+    assert clf.install_shipped_if_absent("smoke", "procedural", unfinished) is None
+    assert not (unfinished / "classifier.pt").exists()
+    assert clf.install_shipped_if_absent("smoke", "procedural", tmp_path / "fresh").installed
 
 
 @pytest.mark.gl
