@@ -58,10 +58,10 @@ Scores (after every chunk, and once at iteration 0 from the initial generator)
     * **fill**: occupied voxels of the sample / occupied voxels of the truth.
     * **best threshold** (``best``; columns ``t*``, ``IoU@t*``, ``cav@t*``): the same scores with
       the samples binarised at the one threshold of 0.01, ..., 0.04, 0.05, 0.10, ..., 0.95 that
-      maximises their mean IoU (:func:`best_threshold`). An oracle reading, the same for every method: Visual
-      Hull's saturating silhouette is half white at an occupancy of 0.07 along a single voxel, so
-      its generator may draw the shape below 0.5, where the protocol's threshold sees nothing.
-      A claim about cavities should hold at both readings.
+      maximises their mean IoU (:func:`best_threshold`). An oracle reading, the same for every
+      method: Visual Hull's saturating silhouette is half white at an occupancy of 0.07 along a
+      single voxel, so its generator may draw the shape below 0.5, where the protocol's threshold
+      sees nothing. A claim about cavities should hold at both readings.
 
     The record holds the means over samples (and every sample's values). An empty sample scores
     IoU 0 and cavity 1: read the two together, as a filled box shows that IoU alone proves nothing.
