@@ -126,10 +126,10 @@ def view_transform(
     b, c, n = volume.shape[0], volume.shape[1], volume.shape[2]
     m = 2 * n if out_res is None else int(out_res)
     axes = camera_axes_torch(_as_batch(azimuth, b, volume), _as_batch(elevation, b, volume))
-    # affine_grid gives, per output voxel, normalised coordinates (x_n, y_n, z_n) over (W, H, D) at
-    # voxel centres (align_corners=False). With e = VIEW_HALF_EXTENT the camera coordinates are
-    # right = e * x_n, up = -e * y_n (row 0 is the top), back = -e * z_n (d = 0 is nearest the
-    # camera, which sits on +back).
+    # The sampling grid (affine_grid's, computed by _rotated_grid) gives, per output voxel,
+    # normalised coordinates (x_n, y_n, z_n) over (W, H, D) at voxel centres (align_corners=False).
+    # With e = VIEW_HALF_EXTENT the camera coordinates are right = e * x_n, up = -e * y_n (row 0 is
+    # the top), back = -e * z_n (d = 0 is nearest the camera, which sits on +back).
     flip = torch.diag(torch.tensor([1.0, -1.0, -1.0], dtype=torch.float64, device=volume.device))
     world_from_norm = axes @ (VIEW_HALF_EXTENT * flip)
     # grid_sample's normalised input coordinates (align_corners=False) are 2 * world (voxel centres
@@ -139,10 +139,29 @@ def view_transform(
         dtype=torch.float64,
         device=volume.device,
     )
-    theta = torch.zeros(b, 3, 4, dtype=torch.float64, device=volume.device)
-    theta[:, :, :3] = 2.0 * perm @ world_from_norm
-    grid = F.affine_grid(theta.to(volume.dtype), [b, c, m, m, m], align_corners=False)
+    theta = (2.0 * perm @ world_from_norm).to(volume.dtype)  # (B, 3, 3), no translation
+    grid = _rotated_grid(theta, m)
     return F.grid_sample(volume, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def _rotated_grid(theta: torch.Tensor, m: int) -> torch.Tensor:
+    """``F.affine_grid(theta, [B, C, m, m, m], align_corners=False)`` for a linear ``theta``
+    (B, 3, 3): grid[b, d, h, w] = theta[b] @ (x_w, y_h, z_d), voxel-centre coordinates
+    ``(2i + 1) / m - 1``.
+
+    The coordinates are separable (x depends on w only, y on h, z on d), so the grid is the sum
+    of three broadcast outer products. affine_grid builds a (B, m^3, 4) base and multiplies it by
+    theta with a batched matmul of inner size 4, which on CPU cost ~10x more than the trilinear
+    sampling it feeds (~0.3 s of a 1.7 s ``cpu`` iteration on 2 cores, torch profiler).
+    """
+    b = theta.shape[0]
+    coords = (torch.arange(m, dtype=theta.dtype, device=theta.device) * 2 + 1) / m - 1
+    cx, cy, cz = (theta[:, :, k].reshape(b, 1, 1, 1, 3) for k in range(3))
+    return (
+        coords.view(1, 1, 1, m, 1) * cx
+        + coords.view(1, 1, m, 1, 1) * cy
+        + coords.view(1, m, 1, 1, 1) * cz
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -238,3 +238,17 @@ def test_bad_shapes_are_refused():
         view_transform(torch.zeros(1, 1, 8, 8, 8), torch.tensor([0.0]), torch.tensor([90.0]))
     with pytest.raises(ValueError):
         visual_hull_projection(torch.zeros(1, 2, 8, 8, 8))
+
+
+def test_rotated_grid_equals_affine_grid():
+    """The separable sampling grid of view_transform is affine_grid's (align_corners=False)."""
+    from shapenet_render.projection import _rotated_grid
+
+    gen = torch.Generator().manual_seed(0)
+    theta = torch.randn(3, 3, 3, generator=gen)
+    affine = torch.cat([theta, torch.zeros(3, 3, 1)], dim=2)
+    for m in (4, 7, 16):
+        expected = torch.nn.functional.affine_grid(affine, [3, 1, m, m, m], align_corners=False)
+        got = _rotated_grid(theta, m)
+        assert got.shape == expected.shape
+        torch.testing.assert_close(got, expected, rtol=0, atol=1e-6)
