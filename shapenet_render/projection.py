@@ -123,7 +123,7 @@ def view_transform(
     """
     if volume.dim() != 5 or not (volume.shape[2] == volume.shape[3] == volume.shape[4]):
         raise ValueError(f"volume must be (B, C, N, N, N), got {tuple(volume.shape)}")
-    b, c, n = volume.shape[0], volume.shape[1], volume.shape[2]
+    b, n = volume.shape[0], volume.shape[2]
     m = 2 * n if out_res is None else int(out_res)
     axes = camera_axes_torch(_as_batch(azimuth, b, volume), _as_batch(elevation, b, volume))
     # The sampling grid (affine_grid's, computed by _rotated_grid) gives, per output voxel,
