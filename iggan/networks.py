@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
@@ -112,6 +113,32 @@ class _ResBlock(nn.Module):
         return self.act2(x + self.conv2(self.act1(self.conv1(x))))
 
 
+class _Conv3dK4S2(nn.Conv3d):
+    """``nn.Conv3d(c_in, c_out, 4, 2, 1)`` (same parameters and state_dict) that on CPU runs as a
+    2x2x2 convolution of the space-to-depth rearranged input.
+
+    out[o] = sum_t pad(x)[2o + t] w[t], t = 2i + a (i, a in {0, 1}), is a stride-1 kernel-2
+    convolution over the 8 sub-grids a = (a_d, a_h, a_w) of the padded input, folded into
+    channels. Same sums, in another order (outputs agree to ~1e-6); oneDNN's kernels for this
+    strided few-channel layer are slow on CPU: RenderNet's 64^3 stem is 1.7-2.4x faster
+    forward + backward this way on one core (batch 8-16). CUDA keeps the plain convolution.
+    """
+
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__(c_in, c_out, 4, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.is_cuda or x.shape[2] % 2 or x.shape[3] % 2 or x.shape[4] % 2:
+            return super().forward(x)
+        b, c, d, h, w = x.shape
+        o = self.out_channels
+        xp = F.pad(x, (1, 1, 1, 1, 1, 1))
+        d2, h2, w2 = (d + 2) // 2, (h + 2) // 2, (w + 2) // 2
+        xs = xp.view(b, c, d2, 2, h2, 2, w2, 2).permute(0, 1, 3, 5, 7, 2, 4, 6)
+        ws = self.weight.view(o, c, 2, 2, 2, 2, 2, 2).permute(0, 1, 3, 5, 7, 2, 4, 6)
+        return F.conv3d(xs.reshape(b, c * 8, d2, h2, w2), ws.reshape(o, c * 8, 2, 2, 2), self.bias)
+
+
 class RenderNet(nn.Module):
     """Neural renderer R_phi: camera-frame volume (B, 1, M, M, M) -> image (B, 1, R, R), linear.
 
@@ -156,7 +183,7 @@ class RenderNet(nn.Module):
         c_in = 1
         for i in range(n_down):
             c_out = max(channels_3d // 2 ** (n_down - 1 - i), 1)
-            stem += [nn.Conv3d(c_in, c_out, 4, 2, 1), nn.PReLU(c_out)]
+            stem += [_Conv3dK4S2(c_in, c_out), nn.PReLU(c_out)]
             c_in = c_out
         if n_down == 0:
             stem += [nn.Conv3d(1, channels_3d, 3, 1, 1), nn.PReLU(channels_3d)]

@@ -110,3 +110,25 @@ def test_count_parameters():
     frozen = nn.Linear(3, 2)
     frozen.weight.requires_grad_(False)
     assert count_parameters(frozen) == 2 and count_parameters(frozen, trainable_only=False) == 8
+
+
+@pytest.mark.parametrize("c_in,c_out,n", [(1, 4, 16), (4, 8, 10)])
+def test_rendernet_stem_conv_equals_plain_conv3d(c_in, c_out, n):
+    """The CPU space-to-depth form of RenderNet's k4/s2 stem is nn.Conv3d(c_in, c_out, 4, 2, 1):
+    same state_dict, same outputs and the same gradients for the input and the parameters."""
+    from iggan.networks import _Conv3dK4S2
+
+    torch.manual_seed(0)
+    ours = _Conv3dK4S2(c_in, c_out)
+    plain = nn.Conv3d(c_in, c_out, 4, 2, 1)
+    plain.load_state_dict(ours.state_dict())
+    x = torch.randn(3, c_in, n, n, n)
+    xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+    ya, yb = ours(xa), plain(xb)
+    torch.testing.assert_close(ya, yb, rtol=1e-5, atol=1e-5)
+    weights = torch.randn_like(ya)
+    (ya * weights).sum().backward()
+    (yb * weights).sum().backward()
+    torch.testing.assert_close(xa.grad, xb.grad, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(ours.weight.grad, plain.weight.grad, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(ours.bias.grad, plain.bias.grad, rtol=1e-4, atol=1e-4)
