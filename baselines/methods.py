@@ -92,15 +92,16 @@ class _ProjectionBaseline(_GANMethod):
 
     @torch.no_grad()
     def sample(self, z, azimuth, elevation, volumes_only=False):
-        was_training = self.G.training
-        self.G.eval()
+        g = self.sampler
+        was_training = g.training
+        g.eval()
         try:
-            volumes = self.G(z)
+            volumes = g(z)
             if volumes_only:
                 return {"volumes": volumes}
             images = self.project(volumes, azimuth, elevation)
         finally:
-            self.G.train(was_training)
+            g.train(was_training)
         return {"volumes": volumes, "images": images}
 
 
@@ -143,12 +144,13 @@ class DCGAN2D(_GANMethod):
 
     @torch.no_grad()
     def sample(self, z, azimuth, elevation, volumes_only=False):
-        was_training = self.G.training
-        self.G.eval()
+        g = self.sampler
+        was_training = g.training
+        g.eval()
         try:
-            images = self.G(z)  # no volumes: the images are the samples whatever volumes_only says
+            images = g(z)  # no volumes: the images are the samples whatever volumes_only says
         finally:
-            self.G.train(was_training)
+            g.train(was_training)
         return {"images": images}
 
 

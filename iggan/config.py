@@ -113,6 +113,11 @@ class TrainConfig:
     """Update D only while its accuracy on the current batch (real and fake) is below this value;
     None = always (paper)."""
 
+    g_ema: float | None = None
+    """Decay of an exponential moving average of G's weights (BatchNorm statistics copied),
+    updated after every G step; samples (grids, ``igbench sample``, evaluation, ``bench
+    recover``) then come from the average. None = sample from the trained G itself (paper)."""
+
     # -- bookkeeping ----------------------------------------------------------------------------
     log_every: int = 50
     """Iterations between JSON-lines log records (each averages the iterations since the last)."""
@@ -169,6 +174,7 @@ class TrainConfig:
             "d_gate_accuracy",
             "must be None or in (0, 1]",
         )
+        need(self.g_ema is None or 0 < self.g_ema < 1, "g_ema", "must be None or in (0, 1)")
         for name in ("log_every", "checkpoint_every"):
             need(getattr(self, name) >= 1, name, "must be >= 1")
         for name in ("sample_every", "keep_checkpoints", "render_workers"):

@@ -27,6 +27,7 @@ formation (``offtheshelf_volumes`` returns None, ``d_step`` projects ``fake.x_c`
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -179,12 +180,39 @@ class Method:
         return value
 
     def _update(self, module_name: str, loss: torch.Tensor) -> None:
-        """zero_grad, backward, synchronise gradients across processes, step."""
+        """zero_grad, backward, synchronise gradients across processes, step (and, for G, the
+        moving average of its weights)."""
         opt = self.optimizers[module_name]
         opt.zero_grad(set_to_none=True)
         loss.backward()
         self.sync_grads(self.modules[module_name])
         opt.step()
+        if module_name == "G" and "G_ema" in self.modules:
+            self._ema_step()
+
+    # -- the moving average of G (TrainConfig.g_ema) ------------------------------------------------
+    def init_ema(self) -> None:
+        """Add ``modules["G_ema"]``, a frozen copy of G, when ``config.g_ema`` is set (called by
+        :func:`build_method`, so checkpoints save and restore it with the other modules)."""
+        if self.config.g_ema is None or "G" not in self.modules:
+            return
+        ema = copy.deepcopy(self.modules["G"]).requires_grad_(False)
+        ema.eval()
+        self.modules["G_ema"] = ema
+
+    @torch.no_grad()
+    def _ema_step(self) -> None:
+        decay = self.config.g_ema
+        ema, g = self.modules["G_ema"], self.modules["G"]
+        for pe, p in zip(ema.parameters(), g.parameters(), strict=True):
+            pe.lerp_(p, 1.0 - decay)
+        for be, b in zip(ema.buffers(), g.buffers(), strict=True):
+            be.copy_(b)
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator samples come from: G's moving average when ``g_ema`` is set, else G."""
+        return self.modules["G_ema"] if "G_ema" in self.modules else self.modules["G"]
 
     def _adam(self, module: nn.Module, lr: float) -> torch.optim.Adam:
         c = self.config
@@ -338,15 +366,16 @@ class IGGAN(Method):
         elevation: torch.Tensor,
         volumes_only: bool = False,
     ) -> dict[str, torch.Tensor]:
-        was_training = self.G.training
-        self.G.eval()  # running BatchNorm statistics: sampling must not change any state
+        g = self.sampler
+        was_training = g.training
+        g.eval()  # running BatchNorm statistics: sampling must not change any state
         try:
-            volumes = self.G(z)
+            volumes = g(z)
             if volumes_only:
                 return {"volumes": volumes}
             images = self.render_neural(volumes, azimuth, elevation)
         finally:
-            self.G.train(was_training)
+            g.train(was_training)
         return {"volumes": volumes, "images": images}
 
     def load_renderer(self, state_dict: dict[str, torch.Tensor]) -> None:
@@ -367,7 +396,9 @@ def build_method(config: TrainConfig, device: torch.device) -> Method:
             f"unknown method {config.method!r}; choose one of {', '.join(sorted(METHODS))} "
             "(the baselines register when baselines.methods is imported)"
         ) from None
-    return cls(config, device)
+    method = cls(config, device)
+    method.init_ema()
+    return method
 
 
 def restore_method(data: dict, device: torch.device) -> Method:

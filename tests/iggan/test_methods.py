@@ -222,3 +222,30 @@ def test_volumes_only_samples_skip_the_neural_render(monkeypatch):
     out = m.sample(batch.z, batch.azimuth, batch.elevation, volumes_only=True)
     assert set(out) == {"volumes"} and torch.equal(out["volumes"], full["volumes"])
     assert m.G.training
+
+
+def test_g_ema_averages_g_after_each_g_step_and_samples_come_from_it():
+    m = _method(g_ema=0.75)
+    assert "G_ema" in m.modules and m.sampler is m.modules["G_ema"]
+    assert not any(p.requires_grad for p in m.modules["G_ema"].parameters())
+    before = {k: v.clone() for k, v in m.modules["G_ema"].state_dict().items()}
+    batch = _batch(m)
+    m.g_step(batch, m.generate(batch))
+    g, ema = m.G.state_dict(), m.modules["G_ema"].state_dict()
+    params = {name for name, _ in m.G.named_parameters()}
+    for key in g:
+        if key in params:  # weights: 0.75 old + 0.25 new
+            torch.testing.assert_close(ema[key], 0.75 * before[key] + 0.25 * g[key])
+        else:  # BatchNorm statistics: G's own
+            assert torch.equal(ema[key], g[key]), key
+    assert not torch.equal(ema["out.weight"], g["out.weight"])
+    # samples come from the average, not from G
+    z = batch.z
+    with torch.no_grad():
+        m.modules["G_ema"].eval()
+        expected = m.modules["G_ema"](z)
+    got = m.sample(z, batch.azimuth, batch.elevation, volumes_only=True)["volumes"]
+    assert torch.equal(got, expected)
+    # without g_ema (the paper): no copy, samples from G
+    plain = _method()
+    assert "G_ema" not in plain.modules and plain.sampler is plain.G

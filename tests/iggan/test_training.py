@@ -78,8 +78,11 @@ def _state(run_dir):
     return ckpt_io.load_checkpoint(ckpt_io.latest_checkpoint(run_dir), kind="train")
 
 
-def test_resume_continues_identically(box_data, tmp_path):
-    cfg = _cfg(box_data, iterations=6, checkpoint_every=100, sample_every=3, log_every=2)
+@pytest.mark.parametrize("g_ema", [None, 0.9], ids=["g", "g-ema"])
+def test_resume_continues_identically(box_data, tmp_path, g_ema):
+    cfg = _cfg(
+        box_data, iterations=6, checkpoint_every=100, sample_every=3, log_every=2, g_ema=g_ema
+    )
     train(cfg, tmp_path / "straight", progress=False)
     first = train(dataclasses.replace(cfg, iterations=3), tmp_path / "split", progress=False)
     assert first.iteration == 3
@@ -87,6 +90,7 @@ def test_resume_continues_identically(box_data, tmp_path):
 
     a, b = _state(tmp_path / "straight"), _state(tmp_path / "split")
     assert a["iteration"] == b["iteration"] == 6
+    assert ("G_ema" in a["modules"]) == (g_ema is not None)  # the average travels with the run
     for kind in ("modules", "optimizers"):
         for name in a[kind]:
             flat_a, flat_b = _flatten(a[kind][name]), _flatten(b[kind][name])
