@@ -91,8 +91,8 @@ class _ProjectionBaseline(_GANMethod):
         return Fake(x_c=self.G(batch.z))
 
     @torch.no_grad()
-    def sample(self, z, azimuth, elevation, volumes_only=False):
-        g = self.sampler
+    def sample(self, z, azimuth, elevation, volumes_only=False, average=True):
+        g = self._sampling_g(average)
         was_training = g.training
         g.eval()
         try:
@@ -143,8 +143,8 @@ class DCGAN2D(_GANMethod):
         return x_c
 
     @torch.no_grad()
-    def sample(self, z, azimuth, elevation, volumes_only=False):
-        g = self.sampler
+    def sample(self, z, azimuth, elevation, volumes_only=False, average=True):
+        g = self._sampling_g(average)
         was_training = g.training
         g.eval()
         try:

@@ -36,8 +36,9 @@ Budget
     2 cores: a larger ``eval_every`` wastes less of the budget.
 Scores (after every chunk, and once at iteration 0 from the initial generator)
     ``samples`` (8) volumes at fixed latents (those of the run's sample grids, so
-    ``samples/*.png`` show the scored shapes), G in eval mode (``method.sample``), binarised at
-    0.5 (``volume > 0.5``). Then, per sample:
+    ``samples/*.png`` show the scored shapes), G in eval mode (``method.sample``; with
+    ``g_ema`` set, G's moving average, and the trained G's IoU and cavity beside it in ``g_raw``,
+    columns ``IoU(G)``, ``cav(G)``), binarised at 0.5 (``volume > 0.5``). Then, per sample:
 
     * **IoU**: voxel IoU with the truth, maximised over rotations of the *sample* about the
       vertical axis (+Y) by every ``angle_step`` (15) degrees: the view distribution covers all
@@ -618,9 +619,12 @@ def _checkpoint_method(train_cfg, path: Path):
     return restore_method(data, resolve_device(train_cfg.device))
 
 
-def sample_volumes(method, train_cfg, n: int, azimuth_range, elevation_range) -> np.ndarray:
+def sample_volumes(
+    method, train_cfg, n: int, azimuth_range, elevation_range, average: bool = True
+) -> np.ndarray:
     """(n, N, N, N) float32 occupancies of ``method.sample`` (G in eval mode, no state change) at
-    the fixed latents of the run's sample grids."""
+    the fixed latents of the run's sample grids; ``average=False``: from the trained G even when
+    the run keeps a moving average of it (``g_ema``)."""
     import torch
 
     from iggan.training import sample_inputs
@@ -631,7 +635,11 @@ def sample_volumes(method, train_cfg, n: int, azimuth_range, elevation_range) ->
         torch.set_num_threads(train_cfg.torch_threads)
     try:
         out = method.sample(
-            z.to(method.device), az.to(method.device), el.to(method.device), volumes_only=True
+            z.to(method.device),
+            az.to(method.device),
+            el.to(method.device),
+            volumes_only=True,
+            average=average,
         )
     finally:
         torch.set_num_threads(threads)
@@ -803,6 +811,12 @@ def _recover_start(
             method, train_cfg, config.samples, spec.azimuth_range, spec.elevation_range
         )
         scores = score_volumes(volumes, truth, config.threshold, config.angle_step)
+        if "G_ema" in method.modules:  # the trained G too, beside its moving average
+            raw = sample_volumes(
+                method, train_cfg, config.samples, spec.azimuth_range, spec.elevation_range, False
+            )
+            raw_scores = score_volumes(raw, truth, config.threshold, config.angle_step, None)
+            scores["g_raw"] = {k: v for k, v in raw_scores.items() if k != "per_sample"}
         return {
             "start": start,
             "g_out_bias": train_cfg.g_out_bias,
@@ -864,6 +878,8 @@ def _method_class(name: str):
 # --------------------------------------------------------------------------------------------------
 
 _COLUMNS = ("minutes", "iteration", "IoU", "cavity", "cav_bbox", "fill", "t*", "IoU@t*", "cav@t*")
+#: With ``g_ema`` the scores are the moving average's; these are the trained G's, at 0.5.
+_RAW_COLUMNS = ("IoU(G)", "cav(G)")
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -892,9 +908,13 @@ def format_header(record: dict[str, Any]) -> str:
             f"start {record['start']} (g_out_bias {record['g_out_bias']:+g})",
             f"floors: filled bounding box IoU {record['floor_bbox_iou']:.3f}, filled convex hull "
             f"IoU {record['floor_hull_iou']:.3f} (cavity 0 for both)",
-            "".join(f"{c:>10}" for c in _COLUMNS),
+            "".join(f"{c:>10}" for c in _columns(record)),
         ]
     )
+
+
+def _columns(record: dict[str, Any]) -> tuple[str, ...]:
+    return _COLUMNS + (_RAW_COLUMNS if "g_raw" in record else ())
 
 
 def format_row(record: dict[str, Any]) -> str:
@@ -913,6 +933,9 @@ def format_row(record: dict[str, Any]) -> str:
         _fmt(best and best["iou"]),
         _fmt(best and best["cavity"]),
     ]
+    raw = record.get("g_raw")
+    if raw is not None:
+        cells += [_fmt(raw["iou"]), _fmt(raw["cavity"])]
     line = "".join(f"{c:>10}" for c in cells)
     return line + ("  (interrupted)" if record.get("status") == "interrupted" else "")
 
@@ -946,7 +969,7 @@ def format_summary(records: list[dict[str, Any]]) -> str:
             "last evaluation of each start "
             f"(floors: bounding box IoU {any_record['floor_bbox_iou']:.3f}, "
             f"convex hull IoU {any_record['floor_hull_iou']:.3f})",
-            f"{'start':>8}" + "".join(f"{c:>10}" for c in _COLUMNS),
+            f"{'start':>8}" + "".join(f"{c:>10}" for c in _columns(any_record)),
         ]
         for start, r in by_start.items():
             lines.append(f"{start:>8}" + format_row(r))

@@ -163,12 +163,14 @@ class Method:
         azimuth: torch.Tensor,
         elevation: torch.Tensor,
         volumes_only: bool = False,
+        average: bool = True,
     ) -> dict[str, torch.Tensor]:
         """Samples for grids and ``igbench sample``: ``volumes`` (B, 1, N, N, N) in [0, 1] if the
         method makes shapes, and ``images`` (B, 1, R, R) in [-1, 1], the method's own rendering
         (the neural render for IG-GAN). ``volumes_only`` leaves the images out when the method
-        makes volumes (evaluation renders the volumes with OpenGL itself). Must not change any
-        state (eval mode, no grad)."""
+        makes volumes (evaluation renders the volumes with OpenGL itself). ``average=False``
+        samples the trained G even when ``g_ema`` keeps a moving average (:attr:`sampler`). Must
+        not change any state (eval mode, no grad)."""
         raise NotImplementedError
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -213,6 +215,9 @@ class Method:
     def sampler(self) -> nn.Module:
         """The generator samples come from: G's moving average when ``g_ema`` is set, else G."""
         return self.modules["G_ema"] if "G_ema" in self.modules else self.modules["G"]
+
+    def _sampling_g(self, average: bool) -> nn.Module:
+        return self.sampler if average else self.modules["G"]
 
     def _adam(self, module: nn.Module, lr: float) -> torch.optim.Adam:
         c = self.config
@@ -365,8 +370,9 @@ class IGGAN(Method):
         azimuth: torch.Tensor,
         elevation: torch.Tensor,
         volumes_only: bool = False,
+        average: bool = True,
     ) -> dict[str, torch.Tensor]:
-        g = self.sampler
+        g = self._sampling_g(average)
         was_training = g.training
         g.eval()  # running BatchNorm statistics: sampling must not change any state
         try:

@@ -286,6 +286,28 @@ def test_smoke_run_of_a_baseline(tmp_path):
     assert r.returncode == 1 and "no readable recover records" in r.stderr
 
 
+@pytest.mark.gl
+def test_moving_average_of_g_is_scored_beside_the_trained_g(tmp_path):
+    out = tmp_path / "rec"
+    r = igbench(
+        *("bench", "recover", "--method", "absorption-only", "--preset", "smoke"),
+        *("--shape", "procedural:couch:3", "--max-iterations", "2", "--eval-every", "2"),
+        *("--views", "4", "--start", "full", "--set", "g_ema=0.5", "--outdir", str(out)),
+    )
+    assert r.returncode == 0, r.stderr
+    assert "set g_ema=0.5" in r.stdout and "IoU(G)" in r.stdout and "cav(G)" in r.stdout
+    start, end = read_records(out)
+    for x in (start, end):
+        assert set(x["g_raw"]) >= {"iou", "cavity", "fill"} and 0 <= x["g_raw"]["iou"] <= 1
+    # At iteration 0 the average is a copy of G: both read the same.
+    assert start["g_raw"]["iou"] == start["iou"] and start["g_raw"]["fill"] == start["fill"]
+    # The average's weights are what the records score: its checkpoint holds G_ema.
+    from iggan import checkpoint as ckpt_io
+
+    data = ckpt_io.load_checkpoint(end["checkpoint"], kind="train")
+    assert "G_ema" in data["modules"] and data["config"]["g_ema"] == 0.5
+
+
 def test_best_threshold_reads_a_faint_shape_where_it_is_drawn():
     truth = Truth.of(tub())
     # The truth drawn at occupancy 0.2 over a 0.05 haze: empty at the protocol's 0.5; the search
