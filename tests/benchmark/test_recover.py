@@ -299,8 +299,6 @@ def test_moving_average_of_g_is_scored_beside_the_trained_g(tmp_path):
     start, end = read_records(out)
     for x in (start, end):
         assert set(x["g_raw"]) >= {"iou", "cavity", "fill"} and 0 <= x["g_raw"]["iou"] <= 1
-    # At iteration 0 the average is a copy of G: both read the same.
-    assert start["g_raw"]["iou"] == start["iou"] and start["g_raw"]["fill"] == start["fill"]
     # The average's weights are what the records score: its checkpoint holds G_ema.
     from iggan import checkpoint as ckpt_io
 

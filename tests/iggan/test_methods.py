@@ -226,7 +226,7 @@ def test_volumes_only_samples_skip_the_neural_render(monkeypatch):
 
 def test_g_ema_averages_g_after_each_g_step_and_samples_come_from_it():
     m = _method(g_ema=0.75)
-    assert "G_ema" in m.modules and m.sampler is m.modules["G_ema"]
+    assert "G_ema" in m.modules
     assert not any(p.requires_grad for p in m.modules["G_ema"].parameters())
     before = {k: v.clone() for k, v in m.modules["G_ema"].state_dict().items()}
     batch = _batch(m)
@@ -239,13 +239,29 @@ def test_g_ema_averages_g_after_each_g_step_and_samples_come_from_it():
         else:  # BatchNorm statistics: G's own
             assert torch.equal(ema[key], g[key]), key
     assert not torch.equal(ema["out.weight"], g["out.weight"])
-    # samples come from the average, not from G
-    z = batch.z
+
+    # Samples come from the average's weights with BatchNorm statistics of their own.
+    sampler = m.sampler
+    assert sampler is not m.modules["G_ema"] and not sampler.training
+    for key, value in sampler.state_dict().items():
+        if key in params:
+            assert torch.equal(value, ema[key]), key
+    assert not torch.equal(sampler.state_dict()["body.1.running_mean"], ema["body.1.running_mean"])
     with torch.no_grad():
-        m.modules["G_ema"].eval()
-        expected = m.modules["G_ema"](z)
-    got = m.sample(z, batch.azimuth, batch.elevation, volumes_only=True)["volumes"]
+        expected = sampler(batch.z)
+    got = m.sample(batch.z, batch.azimuth, batch.elevation, volumes_only=True)["volumes"]
     assert torch.equal(got, expected)
-    # without g_ema (the paper): no copy, samples from G
+    raw = m.sample(batch.z, batch.azimuth, batch.elevation, volumes_only=True, average=False)
+    m.G.eval()
+    with torch.no_grad():
+        assert torch.equal(raw["volumes"], m.G(batch.z))
+    # ... computed once per state of the average: again after a G step or a load
+    assert m.sampler is sampler
+    m.g_step(batch, m.generate(batch))
+    assert m.sampler is not sampler
+    after_step = m.sampler
+    m.modules["G_ema"].load_state_dict(before)
+    assert m.sampler is not after_step
+    # Without g_ema (the paper): no copy, samples from G.
     plain = _method()
     assert "G_ema" not in plain.modules and plain.sampler is plain.G
