@@ -114,9 +114,10 @@ class TrainConfig:
     None = always (paper)."""
 
     g_ema: float | None = None
-    """Decay of an exponential moving average of G's weights (BatchNorm statistics copied),
-    updated after every G step; samples (grids, ``igbench sample``, evaluation, ``bench
-    recover``) then come from the average. None = sample from the trained G itself (paper)."""
+    """Decay of an exponential moving average of G's weights, updated after every G step;
+    samples (grids, ``igbench sample``, evaluation, ``bench recover``) then come from the
+    average, with BatchNorm statistics recomputed for it from 8 batches of fixed latents. None =
+    sample from the trained G itself (paper)."""
 
     # -- bookkeeping ----------------------------------------------------------------------------
     log_every: int = 50
