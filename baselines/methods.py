@@ -92,17 +92,11 @@ class _ProjectionBaseline(_GANMethod):
 
     @torch.no_grad()
     def sample(self, z, azimuth, elevation, volumes_only=False, average=True):
-        g = self._sampling_g(average)
-        was_training = g.training
-        g.eval()
-        try:
+        with self._sampling_g(average) as g:
             volumes = g(z)
-            if volumes_only:
-                return {"volumes": volumes}
-            images = self.project(volumes, azimuth, elevation)
-        finally:
-            g.train(was_training)
-        return {"volumes": volumes, "images": images}
+        if volumes_only:
+            return {"volumes": volumes}
+        return {"volumes": volumes, "images": self.project(volumes, azimuth, elevation)}
 
 
 class VisualHull(_ProjectionBaseline):
@@ -144,13 +138,8 @@ class DCGAN2D(_GANMethod):
 
     @torch.no_grad()
     def sample(self, z, azimuth, elevation, volumes_only=False, average=True):
-        g = self._sampling_g(average)
-        was_training = g.training
-        g.eval()
-        try:
+        with self._sampling_g(average) as g:
             images = g(z)  # no volumes: the images are the samples whatever volumes_only says
-        finally:
-            g.train(was_training)
         return {"images": images}
 
 

@@ -217,9 +217,7 @@ class Method:
         ema, g = self.modules["G_ema"], self.modules["G"]
         for pe, p in zip(ema.parameters(), g.parameters(), strict=True):
             pe.lerp_(p, 1.0 - decay)
-        for be, b in zip(ema.buffers(), g.buffers(), strict=True):
-            be.copy_(b)
-        self._ema_changed()
+        self._ema_changed()  # its BatchNorm statistics are recomputed when it samples
 
     @torch.no_grad()
     def _calibrated_ema(self) -> nn.Module:
@@ -252,8 +250,17 @@ class Method:
         statistics, :meth:`_calibrated_ema`) when ``g_ema`` is set, else G."""
         return self._calibrated_ema() if "G_ema" in self.modules else self.modules["G"]
 
-    def _sampling_g(self, average: bool) -> nn.Module:
-        return self.sampler if average else self.modules["G"]
+    @contextlib.contextmanager
+    def _sampling_g(self, average: bool) -> Iterator[nn.Module]:
+        """The generator to sample (:attr:`sampler`, or G with ``average=False``) in eval mode
+        (running BatchNorm statistics), its training mode restored afterwards."""
+        g = self.sampler if average else self.modules["G"]
+        was_training = g.training
+        g.eval()
+        try:
+            yield g
+        finally:
+            g.train(was_training)
 
     def _adam(self, module: nn.Module, lr: float) -> torch.optim.Adam:
         c = self.config
@@ -408,17 +415,11 @@ class IGGAN(Method):
         volumes_only: bool = False,
         average: bool = True,
     ) -> dict[str, torch.Tensor]:
-        g = self._sampling_g(average)
-        was_training = g.training
-        g.eval()  # running BatchNorm statistics: sampling must not change any state
-        try:
+        with self._sampling_g(average) as g:
             volumes = g(z)
-            if volumes_only:
-                return {"volumes": volumes}
-            images = self.render_neural(volumes, azimuth, elevation)
-        finally:
-            g.train(was_training)
-        return {"volumes": volumes, "images": images}
+        if volumes_only:
+            return {"volumes": volumes}
+        return {"volumes": volumes, "images": self.render_neural(volumes, azimuth, elevation)}
 
     def load_renderer(self, state_dict: dict[str, torch.Tensor]) -> None:
         """Initialise R_phi from a pre-trained renderer's state_dict."""
