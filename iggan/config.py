@@ -119,6 +119,11 @@ class TrainConfig:
     average, with BatchNorm statistics recomputed for it from 8 batches of fixed latents. None =
     sample from the trained G itself (paper)."""
 
+    g_straight_through: bool = False
+    """G step on the binary volume: R_phi renders x_d = [x_c > t] (the volume whose off-the-shelf
+    render D sees, where R_phi's L2 fit holds) and the gradient passes straight through to x_c
+    (:func:`iggan.losses.straight_through`). False = eq. 7 on x_c itself (paper)."""
+
     # -- bookkeeping ----------------------------------------------------------------------------
     log_every: int = 50
     """Iterations between JSON-lines log records (each averages the iterations since the last)."""

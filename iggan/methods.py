@@ -81,12 +81,14 @@ class Fake:
         neural renders), or None.
     cam_c : (B, 1, M, M, M) camera-frame x_c from the G step, detached (the R step renders it
         again with DOM; the view transform is a large share of a CPU iteration), or None.
+    cam_d : the same for x_d, when the G step rendered x_d (``g_straight_through``), or None.
     """
 
     x_c: torch.Tensor
     x_d: torch.Tensor | None = None
     neural: torch.Tensor | None = None
     cam_c: torch.Tensor | None = None
+    cam_d: torch.Tensor | None = None
 
 
 @contextlib.contextmanager
@@ -320,7 +322,8 @@ class IGGAN(Method):
     def generate(self, batch: Batch) -> Fake:
         self.G.train()
         x_c = self.G(batch.z)
-        x_d = losses.binarize(x_c, batch.thresholds) if self.needs_offtheshelf else None
+        need_d = self.needs_offtheshelf or self.config.g_straight_through
+        x_d = losses.binarize(x_c, batch.thresholds) if need_d else None
         return Fake(x_c=x_c, x_d=x_d)
 
     def offtheshelf_volumes(self, fake: Fake) -> np.ndarray | None:
@@ -330,14 +333,21 @@ class IGGAN(Method):
 
     def g_step(self, batch: Batch, fake: Fake) -> dict[str, float]:
         # Gradients reach G only through R_phi: R and D are frozen, and the loss is eq. 7's
-        # non-saturating -log D(R_phi(x_c)), computed with a log-sigmoid of D's logits.
+        # non-saturating -log D(R_phi(x_c)), computed with a log-sigmoid of D's logits. With
+        # g_straight_through, R_phi renders x_d (what D sees) and the gradient passes to x_c.
+        st = self.config.g_straight_through
+        volume = losses.straight_through(fake.x_c, fake.x_d) if st else fake.x_c
         with frozen(self.R, self.D):
-            cam = self.to_camera(fake.x_c, batch.azimuth, batch.elevation)
+            cam = self.to_camera(volume, batch.azimuth, batch.elevation)
             neural = self.R(cam)
             loss = losses.g_loss_nonsaturating(self.D(neural))
         value = self._check("loss_g", loss)
         self._update("G", loss)
-        fake.neural, fake.cam_c = neural.detach(), cam.detach()
+        fake.neural = neural.detach()
+        if st:
+            fake.cam_d = cam.detach()
+        else:
+            fake.cam_c = cam.detach()
         return {"loss_g": value}
 
     def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
@@ -380,22 +390,26 @@ class IGGAN(Method):
             raise ValueError("the R step needs x_d and its off-the-shelf renders")
         b = rendered.shape[0]
         az, el = batch.azimuth, batch.elevation
+        cam_d = fake.cam_d  # the G step's, when it rendered x_d (g_straight_through)
+        if cam_d is None:
+            cam_d = self.to_camera(fake.x_d, az, el)
         with frozen(self.D):
             if c.use_dom:
                 # R_phi on x_d (for L2) and on x_c (for DOM) in one forward: RenderNet has no batch
                 # statistics, so each sample is rendered independently. x_c is detached (this
-                # phase trains R only); its camera-frame volume is the G step's.
+                # phase trains R only); its camera-frame volume is the G step's unless that step
+                # rendered x_d.
                 cam_c = fake.cam_c
                 if cam_c is None:
                     cam_c = self.to_camera(fake.x_c.detach(), az, el)
-                cams = torch.cat([self.to_camera(fake.x_d, az, el), cam_c])
+                cams = torch.cat([cam_d, cam_c])
                 pred = self.R(cams)
                 pred_d, pred_c = pred[:b], pred[b:]
                 with torch.no_grad():
                     target = losses.log_d(self.D(rendered))  # F(R_d(x_d)), a constant
                 dom = losses.dom_loss(target, losses.log_d(self.D(pred_c)))
             else:
-                pred_d = self.render_neural(fake.x_d, az, el)
+                pred_d = self.R(cam_d)
                 dom = torch.zeros((), device=rendered.device)
             l2 = losses.renderer_l2(pred_d, rendered)
             loss = losses.renderer_loss(l2, dom, c.dom_weight if c.use_dom else 0.0)

@@ -18,6 +18,7 @@ from iggan.losses import (
     renderer_l2,
     renderer_loss,
     sample_thresholds,
+    straight_through,
 )
 
 
@@ -100,3 +101,15 @@ def test_binarize_uses_each_volumes_own_threshold():
     assert counts[0] > counts[1] > counts[2]
     with pytest.raises(ValueError):
         binarize(x_c, torch.tensor([0.5]))
+
+
+def test_straight_through_forwards_x_d_and_passes_the_gradient_to_x_c():
+    x_c = torch.rand(2, 1, 3, 3, 3, requires_grad=True)
+    x_d = binarize(x_c, torch.tensor([0.3, 0.7]))
+    out = straight_through(x_c, x_d)
+    assert torch.equal(out, x_d)  # the forward value is the binary volume
+    w = torch.randn_like(x_c)
+    (out * w).sum().backward()
+    torch.testing.assert_close(x_c.grad, w)  # d out / d x_c is the identity
+    with pytest.raises(ValueError):
+        straight_through(x_c, x_d[:1])

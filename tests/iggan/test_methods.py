@@ -85,6 +85,45 @@ def test_g_gradient_is_exactly_the_gradient_through_r_phi():
         torch.testing.assert_close(p.grad, e)
 
 
+def test_straight_through_g_step_renders_x_d_and_its_gradient_reaches_g_through_x_c():
+    """g_straight_through: the G step's loss is -log D(R_phi(T(x_d))) and its gradient is that
+    loss's gradient w.r.t. the rendered volume, passed to x_c unchanged; the R step reuses the
+    camera-frame x_d and renders x_c itself for DOM."""
+    m = _method(g_straight_through=True)
+    batch = _batch(m)
+    ref = _method(g_straight_through=True)
+    fake = ref.generate(batch)
+    volume = fake.x_d.clone().requires_grad_(True)
+    loss = losses.g_loss_nonsaturating(
+        ref.D.eval()(ref.render_neural(volume, batch.azimuth, batch.elevation))
+    )
+    (grad_volume,) = torch.autograd.grad(loss, [volume])
+    expected = torch.autograd.grad(fake.x_c, list(ref.G.parameters()), grad_volume)
+    fake = m.generate(batch)
+    m.optimizers["G"].step = lambda: None
+    stats = m.g_step(batch, fake)
+    torch.testing.assert_close(stats["loss_g"], float(loss.detach()))
+    for p, e in zip(m.G.parameters(), expected, strict=True):
+        torch.testing.assert_close(p.grad, e)
+    assert fake.cam_c is None and fake.cam_d is not None
+    torch.testing.assert_close(fake.cam_d, m.to_camera(fake.x_d, batch.azimuth, batch.elevation))
+    stats = m.r_step(batch, fake, _rendered(m))
+    assert {"loss_r", "loss_r_l2", "loss_dom"} <= set(stats)
+
+
+def test_straight_through_run_differs_from_the_paper_g_step():
+    """The switch changes G's update (a test that would fail if it were ignored)."""
+    grads = {}
+    for st in (False, True):
+        m = _method(g_straight_through=st)
+        batch = _batch(m)
+        fake = m.generate(batch)
+        m.optimizers["G"].step = lambda: None
+        m.g_step(batch, fake)
+        grads[st] = torch.cat([p.grad.flatten() for p in m.G.parameters()])
+    assert not torch.allclose(grads[False], grads[True])
+
+
 def test_d_step_updates_only_d_and_uses_the_opengl_renders():
     m = _method(d_gate_accuracy=None)
     batch = _batch(m)
