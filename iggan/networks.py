@@ -212,7 +212,13 @@ class RenderNet(nn.Module):
         m = self.volume_res
         if cam_volume.dim() != 5 or tuple(cam_volume.shape[1:]) != (1, m, m, m):
             raise ValueError(f"volume must be (B, 1, {m}, {m}, {m}), got {tuple(cam_volume.shape)}")
-        x = self.res3d(self.stem(cam_volume))
+        x = self.stem(cam_volume)
+        if not x.is_cuda:
+            # Same convolutions, channels-last memory layout: oneDNN's 3x3x3 kernels for these
+            # few-channel 3D features are ~2x faster forward + backward that way on CPU (the
+            # values are identical; gradients agree to float rounding). CUDA keeps its layout.
+            x = x.contiguous(memory_format=torch.channels_last_3d)
+        x = self.res3d(x).contiguous()
         b, c, d, h, w = x.shape
         x = self.project(x.reshape(b, c * d, h, w))  # projection unit: depth folded into channels
         return self.out(self.up(self.res2d(x)))

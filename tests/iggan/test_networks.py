@@ -132,3 +132,28 @@ def test_rendernet_stem_conv_equals_plain_conv3d(c_in, c_out, n):
     torch.testing.assert_close(xa.grad, xb.grad, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(ours.weight.grad, plain.weight.grad, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(ours.bias.grad, plain.bias.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_rendernet_channels_last_3d_features_change_no_value_or_gradient():
+    """RenderNet runs its 3D residual blocks channels-last on CPU; the output and the gradients
+    equal those of the same layers applied in the default layout."""
+    torch.manual_seed(0)
+    r = RenderNet(16, 16, 4, 8, 2)
+    x = torch.rand(2, 1, 16, 16, 16)
+
+    def plain(v):
+        h = r.res3d(r.stem(v).contiguous())
+        b, c, d, hh, w = h.shape
+        return r.out(r.up(r.res2d(r.project(h.reshape(b, c * d, hh, w)))))
+
+    xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+    ya = r(xa)
+    (ya * ya).sum().backward()
+    grads = [p.grad.clone() for p in r.parameters()]
+    r.zero_grad()
+    yb = plain(xb)
+    (yb * yb).sum().backward()
+    torch.testing.assert_close(ya, yb, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(xa.grad, xb.grad, rtol=1e-4, atol=1e-5)
+    for ga, p in zip(grads, r.parameters(), strict=True):
+        torch.testing.assert_close(ga, p.grad, rtol=1e-4, atol=1e-4)
