@@ -91,6 +91,13 @@ class TrainConfig:
     """Adam beta1 for all three networks (DCGAN's 0.5; not stated in the paper)."""
     beta2: float = 0.999
     """Adam beta2 for all three networks (Adam's default; not stated in the paper)."""
+    lr_decay_start: int | None = None
+    """Iteration from which every learning rate (G, D, R, or a baseline's networks) falls linearly,
+    reaching 0 at ``lr_decay_end`` and staying there; None = constant rates (paper: no schedule)."""
+    lr_decay_end: int | None = None
+    """Iteration at which the decay from ``lr_decay_start`` reaches 0 (required with it; an
+    absolute iteration, independent of ``iterations``, so a run extended by ``--resume`` or
+    ``bench recover``'s chunks keeps one schedule)."""
 
     # -- IG-GAN's renderer and the Table 2 switches ---------------------------------------------
     use_dom: bool = True
@@ -180,6 +187,17 @@ class TrainConfig:
             "d_gate_accuracy",
             "must be None or in (0, 1]",
         )
+        need(
+            self.lr_decay_start is None or self.lr_decay_start >= 0,
+            "lr_decay_start",
+            "must be None or >= 0",
+        )
+        need(
+            self.lr_decay_start is None
+            or (self.lr_decay_end is not None and self.lr_decay_end > self.lr_decay_start),
+            "lr_decay_end",
+            "must be set, and greater than lr_decay_start, when lr_decay_start is",
+        )
         need(self.g_ema is None or 0 < self.g_ema < 1, "g_ema", "must be None or in (0, 1)")
         for name in ("log_every", "checkpoint_every"):
             need(getattr(self, name) >= 1, name, "must be >= 1")
@@ -197,6 +215,15 @@ class TrainConfig:
     def view_volume_res(self) -> int:
         """The camera-frame volume side actually used (``volume_res`` or 2 * voxel_res)."""
         return self.volume_res or 2 * self.voxel_res
+
+    def lr_factor(self, iteration: int) -> float:
+        """Multiplier of every base learning rate during ``iteration`` (0-based): 1 before
+        ``lr_decay_start``, then linear down to 0 at ``lr_decay_end``, 0 after."""
+        if self.lr_decay_start is None or iteration < self.lr_decay_start:
+            return 1.0
+        assert self.lr_decay_end is not None  # validate() guarantees it
+        span = self.lr_decay_end - self.lr_decay_start
+        return max(0.0, (self.lr_decay_end - iteration) / span)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -488,6 +488,15 @@ class StopSignal:
 # --------------------------------------------------------------------------------------------------
 
 
+def set_learning_rates(optimizers, factor: float) -> None:
+    """Every parameter group's rate = its base rate (``initial_lr``) x ``factor``
+    (:meth:`TrainConfig.lr_factor`); a pure function of the iteration, so resuming needs no
+    scheduler state."""
+    for opt in optimizers:
+        for group in opt.param_groups:
+            group["lr"] = group["initial_lr"] * factor
+
+
 def _check_resume_config(saved: TrainConfig, given: TrainConfig) -> None:
     changed = [
         k
@@ -591,6 +600,9 @@ def train(
         start = int(state["iteration"])
         acc = dict(state["extra"]["log_accumulator"])
         log.info("resuming %s at iteration %d from %s", run_dir, start, last)
+    for opt in method.optimizers.values():  # the schedule's base rates (saved with the state)
+        for group in opt.param_groups:
+            group.setdefault("initial_lr", group["lr"])
     if dist.main:
         with atomic_path(run_dir / "config.json") as tmp:  # the resolved config of this call
             tmp.write_text(config.to_json() + "\n")
@@ -640,6 +652,7 @@ def train(
         with StopSignal() as stop:
             for it in range(start, config.iterations):
                 t0 = time.perf_counter()
+                set_learning_rates(method.optimizers.values(), config.lr_factor(it))
 
                 # -- real batch: stored images, or fresh views rendered by the pool (unlimited) --
                 real_pending = pool.render_async(real.render_items(it)) if real.unlimited else None

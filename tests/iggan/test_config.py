@@ -77,10 +77,22 @@ def test_validation_names_the_field():
         preset("cpu", voxel_res=48)
     with pytest.raises(ConfigError, match="d_gate_accuracy"):
         preset("cpu", d_gate_accuracy=1.5)
+    with pytest.raises(ConfigError, match="lr_decay_end"):
+        preset("cpu", lr_decay_start=100)  # a decay needs its end
+    with pytest.raises(ConfigError, match="lr_decay_end"):
+        preset("cpu", lr_decay_start=100, lr_decay_end=100)
     with pytest.raises(ConfigError, match="unknown preset"):
         preset("huge")
     with pytest.raises(ConfigError, match="unknown TrainConfig fields: bogus"):
         TrainConfig.from_dict({**PAPER.to_dict(), "bogus": 1})
+
+
+def test_lr_factor_is_linear_between_start_and_end():
+    assert [PAPER.lr_factor(it) for it in (0, 10**6)] == [1.0, 1.0]  # no schedule: constant
+    cfg = preset("cpu", lr_decay_start=100, lr_decay_end=300)
+    assert [cfg.lr_factor(it) for it in (0, 99, 100, 200, 299, 300, 10**6)] == pytest.approx(
+        [1.0, 1.0, 1.0, 0.5, 0.005, 0.0, 0.0]
+    )
 
 
 def test_overrides_ignore_none_and_pretrain_config_matches_run():

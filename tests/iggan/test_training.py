@@ -78,10 +78,20 @@ def _state(run_dir):
     return ckpt_io.load_checkpoint(ckpt_io.latest_checkpoint(run_dir), kind="train")
 
 
-@pytest.mark.parametrize("g_ema", [None, 0.9], ids=["g", "g-ema"])
-def test_resume_continues_identically(box_data, tmp_path, g_ema):
+@pytest.mark.parametrize(
+    "g_ema, decay", [(None, None), (0.9, None), (None, (2, 5))], ids=["g", "g-ema", "lr-decay"]
+)
+def test_resume_continues_identically(box_data, tmp_path, g_ema, decay):
+    start, end = decay or (None, None)
     cfg = _cfg(
-        box_data, iterations=6, checkpoint_every=100, sample_every=3, log_every=2, g_ema=g_ema
+        box_data,
+        iterations=6,
+        checkpoint_every=100,
+        sample_every=3,
+        log_every=2,
+        g_ema=g_ema,
+        lr_decay_start=start,
+        lr_decay_end=end,
     )
     train(cfg, tmp_path / "straight", progress=False)
     first = train(dataclasses.replace(cfg, iterations=3), tmp_path / "split", progress=False)
@@ -104,6 +114,28 @@ def test_resume_continues_identically(box_data, tmp_path, g_ema):
     for ra, rb in zip(la, lb, strict=True):
         for key in LOSS_KEYS:
             assert ra[key] == rb[key], (ra["iteration"], key)
+
+
+def test_learning_rates_follow_the_decay_schedule(box_data, tmp_path):
+    """Every optimizer's rate is its configured rate x (end - it) / (end - start) during iteration
+    ``it`` of the decay, 0 after it: the state after 4 iterations ran iteration 3 at 2/3 the rate."""
+    cfg = _cfg(box_data, iterations=4, checkpoint_every=100, lr_decay_start=2, lr_decay_end=5)
+    train(cfg, tmp_path / "run", progress=False)
+    opts = _state(tmp_path / "run")["optimizers"]
+    base = {"G": cfg.lr_g, "D": cfg.lr_d, "R": cfg.lr_r}
+    assert opts.keys() == base.keys()
+    for name, state in opts.items():
+        for group in state["param_groups"]:
+            assert group["initial_lr"] == base[name]
+            assert group["lr"] == pytest.approx(base[name] * 2 / 3)
+    # and the rate reached 0: a run past the end no longer moves G
+    train(dataclasses.replace(cfg, iterations=7), tmp_path / "run", resume=True, progress=False)
+    before = _state(tmp_path / "run")
+    train(dataclasses.replace(cfg, iterations=8), tmp_path / "run", resume=True, progress=False)
+    after = _state(tmp_path / "run")
+    for key, value in before["modules"]["G"].items():
+        if "running" not in key and "num_batches" not in key:  # BatchNorm statistics still move
+            assert torch.equal(value, after["modules"]["G"][key]), key
 
 
 def _flatten(obj, prefix=""):
