@@ -198,6 +198,11 @@ class TrainConfig:
             "lr_decay_end",
             "must be set, and greater than lr_decay_start, when lr_decay_start is",
         )
+        need(
+            self.lr_decay_end is None or self.lr_decay_start is not None,
+            "lr_decay_end",
+            "needs lr_decay_start (alone it would be ignored)",
+        )
         need(self.g_ema is None or 0 < self.g_ema < 1, "g_ema", "must be None or in (0, 1)")
         for name in ("log_every", "checkpoint_every"):
             need(getattr(self, name) >= 1, name, "must be >= 1")

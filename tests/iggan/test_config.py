@@ -81,6 +81,8 @@ def test_validation_names_the_field():
         preset("cpu", lr_decay_start=100)  # a decay needs its end
     with pytest.raises(ConfigError, match="lr_decay_end"):
         preset("cpu", lr_decay_start=100, lr_decay_end=100)
+    with pytest.raises(ConfigError, match="needs lr_decay_start"):
+        preset("cpu", lr_decay_end=100)  # an end alone would silently do nothing
     with pytest.raises(ConfigError, match="unknown preset"):
         preset("huge")
     with pytest.raises(ConfigError, match="unknown TrainConfig fields: bogus"):
