@@ -4,7 +4,8 @@ off-the-shelf renders saves.
 For each preset at batch 8 it reports
 
 * component costs (forward + backward, one process, the preset's torch threads): G, the view
-  transform, RenderNet R, D -- each measured alone on the shapes an iteration feeds it;
+  transform, RenderNet R, D -- each measured alone on the shapes an iteration feeds it; R also
+  under bfloat16 autocast (``r_bfloat16``), with the float32/bfloat16 ratio;
 * the off-the-shelf render time of one batch of x_d through the pool (what the naive loop waits);
 * a short real training run: seconds per iteration and the share of it spent waiting on renders.
 
@@ -46,13 +47,22 @@ class TrainBench:
     render_batch: float
     iteration: float
     render_wait: float
+    r_bfloat16: float = float("nan")
+    overrides: tuple[tuple[str, object], ...] = ()
 
     def format(self) -> str:
         c = self.components
         naive_iter = self.iteration - self.render_wait + self.render_batch
         lines = [
+            *(
+                [f"[{self.preset}] set " + ", ".join(f"{k}={v}" for k, v in self.overrides)]
+                if self.overrides
+                else []
+            ),
             f"[{self.preset}] batch {self.batch}: component fwd+bwd seconds: "
             + ", ".join(f"{k} {v:.3f}" for k, v in c.items()),
+            f"[{self.preset}] R fwd+bwd float32 {c['R']:.3f} s, under bfloat16 autocast "
+            f"{self.r_bfloat16:.3f} s: float32/bfloat16 {c['R'] / self.r_bfloat16:.2f}x",
             f"[{self.preset}] off-the-shelf render of one batch (pool): {self.render_batch:.3f} s",
             f"[{self.preset}] training loop: {self.iteration:.3f} s/iteration, waiting on renders "
             f"{self.render_wait:.3f} s = {100 * self.render_wait / self.iteration:.1f} % of the iteration",
@@ -63,9 +73,17 @@ class TrainBench:
         return "\n".join(lines)
 
 
-def bench_train(preset: str = "cpu", batch: int = 8, iterations: int = 12) -> TrainBench:
-    """Measure one preset (``cpu`` or ``paper``; ``paper`` on a CPU is slow: use few iterations)."""
-    cfg = train_preset(preset, batch_size=batch, device="cpu", renderer_init=None)
+def bench_train(
+    preset: str = "cpu",
+    batch: int = 8,
+    iterations: int = 12,
+    overrides: tuple[tuple[str, object], ...] = (),
+) -> TrainBench:
+    """Measure one preset (``cpu`` or ``paper``; ``paper`` on a CPU is slow: use few iterations),
+    with ``overrides`` ((field, value) pairs) replacing its TrainConfig fields."""
+    cfg = train_preset(
+        preset, batch_size=batch, device="cpu", renderer_init=None, **dict(overrides)
+    )
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
     n, res, m = cfg.voxel_res, cfg.image_res, cfg.view_volume_res
@@ -86,6 +104,13 @@ def bench_train(preset: str = "cpu", batch: int = 8, iterations: int = 12) -> Tr
         "R": _time(lambda: r(cam).sum().backward(), reps),
         "D": _time(lambda: d(img).sum().backward(), reps),
     }
+
+    def r_bf16():
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = r(cam).float()
+        out.sum().backward()
+
+    r_bfloat16 = _time(r_bf16, reps)
     with tempfile.TemporaryDirectory() as tmp:
         spec = make_spec("cubes", "one-per-model", preset, max_models=4 * batch)
         data = render_dataset(spec, out=Path(tmp) / "data.h5", workers=cfg.render_workers or 1).path
@@ -107,11 +132,19 @@ def bench_train(preset: str = "cpu", batch: int = 8, iterations: int = 12) -> Tr
             log_every=1,
             sample_every=0,
             checkpoint_every=iterations,
+            **dict(overrides),
         )
         train(run_cfg, Path(tmp) / "run", progress=False)
         summary = timing_summary(Path(tmp) / "run", skip=1)
     return TrainBench(
-        preset, batch, components, render_batch, summary["t_iter"], summary["t_render_wait"]
+        preset,
+        batch,
+        components,
+        render_batch,
+        summary["t_iter"],
+        summary["t_render_wait"],
+        r_bfloat16,
+        tuple(overrides),
     )
 
 

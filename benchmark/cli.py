@@ -448,18 +448,39 @@ def bench_dataset_cmd(category, n_models, naive_models, preset, workers):
     show_default=True,
     help="Loop iterations for cpu (paper uses 4: it is slow on a CPU).",
 )
-def bench_train_cmd(presets, batch, iterations):
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Replace a training-config field of every measured preset (repeatable), "
+    "e.g. --set r_bfloat16=true.",
+)
+def bench_train_cmd(presets, batch, iterations, overrides):
     """Seconds per iteration split into G, view transform, R, D and rendering; render-wait share.
 
+    Also R's forward + backward under bfloat16 autocast beside float32 (the r_bfloat16 switch).
+
     \b
-    Example:
+    Examples:
       igbench bench train --presets cpu,paper --batch 8
+      igbench bench train --presets cpu --set r_channels_2d=64 --set r_bfloat16=true
     """
     from benchmark.bench_train import bench_train
+    from benchmark.recover import RecoverError, parse_train_overrides
+    from iggan.config import ConfigError
 
+    try:
+        pairs = parse_train_overrides(overrides)
+    except RecoverError as exc:
+        raise click.UsageError(str(exc)) from None
     for name in presets.split(","):
         its = iterations if name != "paper" else min(iterations, 4)
-        click.echo(bench_train(name.strip(), batch, its).format())
+        try:
+            result = bench_train(name.strip(), batch, its, pairs)
+        except ConfigError as exc:
+            raise click.UsageError(f"--set: {exc}") from None
+        click.echo(result.format())
 
 
 @bench.command("sources")

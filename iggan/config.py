@@ -72,6 +72,10 @@ class TrainConfig:
     """RenderNet width after the projection unit (depth folded into channels, 1x1 conv)."""
     r_downsample: int = 4
     """RenderNet 3D stem reduction (128^3 -> 32^3 features, as RenderNet's 64^3 -> 32^3)."""
+    r_bfloat16: bool = False
+    """Run R_phi's forward and backward under bfloat16 autocast (CPU or CUDA): its convolutions
+    compute in bfloat16, its weights, output and every loss stay float32. Not the paper's (off in
+    every preset); ``igbench bench train`` prints R's time both ways."""
     d_channels: int = 64
     """Discriminator base width (DCGAN: 64)."""
 

@@ -316,7 +316,14 @@ class IGGAN(Method):
         self, volume: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
     ) -> torch.Tensor:
         """R_phi(T(volume)): (B, 1, N, N, N) world-frame -> (B, 1, R, R) images (linear output)."""
-        return self.R(self.to_camera(volume, azimuth, elevation))
+        return self.run_r(self.to_camera(volume, azimuth, elevation))
+
+    def run_r(self, cam: torch.Tensor) -> torch.Tensor:
+        """R_phi(cam), under bfloat16 autocast when ``r_bfloat16`` is set; float32 out either way."""
+        if not self.config.r_bfloat16:
+            return self.R(cam)
+        with torch.autocast(cam.device.type, dtype=torch.bfloat16):
+            return self.R(cam).float()
 
     # -- phases -----------------------------------------------------------------------------------
     def generate(self, batch: Batch) -> Fake:
@@ -339,7 +346,7 @@ class IGGAN(Method):
         volume = losses.straight_through(fake.x_c, fake.x_d) if st else fake.x_c
         with frozen(self.R, self.D):
             cam = self.to_camera(volume, batch.azimuth, batch.elevation)
-            neural = self.R(cam)
+            neural = self.run_r(cam)
             loss = losses.g_loss_nonsaturating(self.D(neural))
         value = self._check("loss_g", loss)
         self._update("G", loss)
@@ -403,13 +410,13 @@ class IGGAN(Method):
                 if cam_c is None:
                     cam_c = self.to_camera(fake.x_c.detach(), az, el)
                 cams = torch.cat([cam_d, cam_c])
-                pred = self.R(cams)
+                pred = self.run_r(cams)
                 pred_d, pred_c = pred[:b], pred[b:]
                 with torch.no_grad():
                     target = losses.log_d(self.D(rendered))  # F(R_d(x_d)), a constant
                 dom = losses.dom_loss(target, losses.log_d(self.D(pred_c)))
             else:
-                pred_d = self.R(cam_d)
+                pred_d = self.run_r(cam_d)
                 dom = torch.zeros((), device=rendered.device)
             l2 = losses.renderer_l2(pred_d, rendered)
             loss = losses.renderer_loss(l2, dom, c.dom_weight if c.use_dom else 0.0)

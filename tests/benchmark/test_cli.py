@@ -66,3 +66,26 @@ def test_bad_source_is_one_clear_line():
     r = igbench("shapes", "list", "--source", "shapenet:/does/not/exist")
     assert r.returncode != 0
     assert "/does/not/exist" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.gl
+def test_bench_train_applies_set_and_times_r_both_ways():
+    r = igbench(
+        "bench", "train", "--presets", "smoke", "--iterations", "3", "--set", "r_bfloat16=true"
+    )
+    assert r.returncode == 0, r.stderr
+    assert "[smoke] set r_bfloat16=True" in r.stdout
+    assert re.search(
+        r"float32 [\d.]+ s, under bfloat16 autocast [\d.]+ s: float32/bfloat16 [\d.]+x", r.stdout
+    )
+    assert re.search(r"training loop: [\d.]+ s/iteration", r.stdout)
+    assert re.search(r"naive/ours iteration time: [\d.]+x", r.stdout)
+
+
+def test_bench_train_rejects_an_unknown_field_in_one_line():
+    r = igbench("bench", "train", "--presets", "smoke", "--set", "bogus=1")
+    assert r.returncode == 2
+    assert (
+        r.stderr.strip().splitlines()[-1]
+        == "Error: --set 'bogus=1': TrainConfig has no field 'bogus'"
+    )

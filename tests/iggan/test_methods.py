@@ -288,3 +288,29 @@ def test_g_ema_averages_g_after_each_g_step_and_samples_come_from_it():
     # Without g_ema (the paper): no copy, samples from G.
     plain = _method()
     assert "G_ema" not in plain.modules and plain.sampler is plain.G
+
+
+def test_r_bfloat16_renders_in_bfloat16_with_float32_out_and_gradients_still_reach_g():
+    """r_bfloat16: R_phi's convolutions run in bfloat16 (the images differ from float32 ones by
+    bfloat16 rounding, not more), the images and losses are float32, and the G step still moves G
+    through R_phi while R and D stay as they were."""
+    m32, m16 = _method(), _method(r_bfloat16=True)  # same seed -> same weights
+    batch = _batch(m32)
+    fake = m32.generate(batch)
+    with torch.no_grad():
+        img32 = m32.render_neural(fake.x_c, batch.azimuth, batch.elevation)
+        img16 = m16.render_neural(fake.x_c, batch.azimuth, batch.elevation)
+    assert img16.dtype == torch.float32
+    assert not torch.equal(img16, img32)  # the switch is live
+    scale = float(img32.abs().max())
+    assert float((img16 - img32).abs().max()) < 0.05 * scale
+    snaps = {k: _snapshot(mod) for k, mod in m16.modules.items()}
+    fake16 = m16.generate(batch)
+    m16.g_step(batch, fake16)
+    assert not _same(m16.G, snaps["G"])
+    assert _same(m16.R, snaps["R"]) and _same(m16.D, snaps["D"])
+    stats = m16.r_step(batch, fake16, _rendered(m16))
+    assert all(torch.isfinite(torch.tensor(v)) for v in stats.values())
+    assert not _same(m16.R, snaps["R"])
+    for p in m16.R.parameters():
+        assert p.dtype == torch.float32  # weights (and Adam's state) stay float32

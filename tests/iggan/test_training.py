@@ -79,9 +79,11 @@ def _state(run_dir):
 
 
 @pytest.mark.parametrize(
-    "g_ema, decay", [(None, None), (0.9, None), (None, (2, 5))], ids=["g", "g-ema", "lr-decay"]
+    "g_ema, decay, bf16",
+    [(None, None, False), (0.9, None, False), (None, (2, 5), False), (None, None, True)],
+    ids=["g", "g-ema", "lr-decay", "r-bfloat16"],
 )
-def test_resume_continues_identically(box_data, tmp_path, g_ema, decay):
+def test_resume_continues_identically(box_data, tmp_path, g_ema, decay, bf16):
     start, end = decay or (None, None)
     cfg = _cfg(
         box_data,
@@ -92,6 +94,7 @@ def test_resume_continues_identically(box_data, tmp_path, g_ema, decay):
         g_ema=g_ema,
         lr_decay_start=start,
         lr_decay_end=end,
+        r_bfloat16=bf16,
     )
     train(cfg, tmp_path / "straight", progress=False)
     first = train(dataclasses.replace(cfg, iterations=3), tmp_path / "split", progress=False)
