@@ -47,7 +47,7 @@ class TrainBench:
     render_batch: float
     iteration: float
     render_wait: float
-    r_bfloat16: float = float("nan")
+    r_bfloat16: float  # R's forward + backward under bfloat16 autocast (components["R"]: float32)
     overrides: tuple[tuple[str, object], ...] = ()
 
     def format(self) -> str:
