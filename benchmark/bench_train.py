@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
+from iggan.config import ConfigError
 from iggan.config import preset as train_preset
 from iggan.networks import Discriminator, Generator3D, RenderNet
 from iggan.training import open_render_pool, timing_summary, train
@@ -73,6 +74,19 @@ class TrainBench:
         return "\n".join(lines)
 
 
+#: TrainConfig fields that ``bench_train`` sets itself, so ``--set`` may not.
+_BENCH_FIELDS = {
+    "batch_size": "use --batch",
+    "iterations": "use --iterations",
+    "device": "the benchmark runs on cpu",
+    "renderer_init": "components start from random weights",
+    "data": "the benchmark renders its own",
+    "log_every": "every iteration is timed",
+    "sample_every": "no sample grids",
+    "checkpoint_every": "one checkpoint at the end",
+}
+
+
 def bench_train(
     preset: str = "cpu",
     batch: int = 8,
@@ -80,7 +94,11 @@ def bench_train(
     overrides: tuple[tuple[str, object], ...] = (),
 ) -> TrainBench:
     """Measure one preset (``cpu`` or ``paper``; ``paper`` on a CPU is slow: use few iterations),
-    with ``overrides`` ((field, value) pairs) replacing its TrainConfig fields."""
+    with ``overrides`` ((field, value) pairs) replacing its TrainConfig fields, except those the
+    benchmark sets itself (:class:`ConfigError` naming the field)."""
+    for name, _ in overrides:
+        if name in _BENCH_FIELDS:
+            raise ConfigError(f"{name}: set by the benchmark itself ({_BENCH_FIELDS[name]})")
     cfg = train_preset(
         preset, batch_size=batch, device="cpu", renderer_init=None, **dict(overrides)
     )
@@ -122,17 +140,13 @@ def bench_train(
         ]
         render_batch = _time(lambda: pool.render(items), 3)
         pool.close()
-        run_cfg = train_preset(
-            preset,
-            batch_size=batch,
-            device="cpu",
-            renderer_init=None,
+        run_cfg = replace(
+            cfg,
             data=str(data),
             iterations=iterations,
             log_every=1,
             sample_every=0,
             checkpoint_every=iterations,
-            **dict(overrides),
         )
         train(run_cfg, Path(tmp) / "run", progress=False)
         summary = timing_summary(Path(tmp) / "run", skip=1)

@@ -89,3 +89,28 @@ def test_bench_train_rejects_an_unknown_field_in_one_line():
         r.stderr.strip().splitlines()[-1]
         == "Error: --set 'bogus=1': TrainConfig has no field 'bogus'"
     )
+
+
+def test_bench_train_refuses_to_set_what_it_sets_itself():
+    r = igbench("bench", "train", "--presets", "smoke", "--set", "batch_size=4")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1] == (
+        "Error: --set: batch_size: set by the benchmark itself (use --batch)"
+    )
+
+
+@pytest.mark.gl
+def test_bench_train_loop_runs_with_the_set_fields(monkeypatch):
+    from benchmark import bench_train as bt
+
+    seen = []
+    real_train = bt.train
+
+    def spy(cfg, *args, **kwargs):
+        seen.append(cfg)
+        return real_train(cfg, *args, **kwargs)
+
+    monkeypatch.setattr(bt, "train", spy)
+    result = bt.bench_train("smoke", batch=2, iterations=3, overrides=(("r_bfloat16", True),))
+    assert [c.r_bfloat16 for c in seen] == [True] and seen[0].batch_size == 2
+    assert result.iteration > 0 and result.r_bfloat16 > 0
