@@ -84,6 +84,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -749,6 +750,7 @@ def recover(
         "train_overrides": dict(config.train_overrides),
         "eval_every": config.eval_every,
         "seed": config.seed,
+        "cpu_count": os.cpu_count(),
     }
     result = RecoverResult(outdir)
     records_path = outdir / RECORDS_FILE
@@ -827,6 +829,8 @@ def _recover_start(
             "checkpoint": str(checkpoint) if checkpoint else None,
             "run_dir": str(run_dir),
             "status": status,
+            "torch_threads": train_cfg.torch_threads or _default_threads(),
+            "load_average": _load_average(),
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **scores,
         }
@@ -865,6 +869,21 @@ def _recover_start(
         yield record(_checkpoint_method(train_cfg, res.checkpoint), done, res.checkpoint, status)
         if status == "interrupted":
             return
+
+
+def _default_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def _load_average() -> float | None:
+    """The machine's 1-minute load average (None where the OS has none): whether the run shared
+    the cores, which changes its iterations per minute (records from other machines differ)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def _method_class(name: str):
@@ -908,9 +927,23 @@ def format_header(record: dict[str, Any]) -> str:
             f"start {record['start']} (g_out_bias {record['g_out_bias']:+g})",
             f"floors: filled bounding box IoU {record['floor_bbox_iou']:.3f}, filled convex hull "
             f"IoU {record['floor_hull_iou']:.3f} (cavity 0 for both)",
+            *_machine_line(record),
             "".join(f"{c:>10}" for c in _columns(record)),
         ]
     )
+
+
+def _machine_line(record: dict[str, Any]) -> list[str]:
+    """``machine: ...`` when the record has it (older records do not): the minutes and iterations
+    of two runs compare only on the same cores and load."""
+    if record.get("torch_threads") is None:
+        return []
+    load = record.get("load_average")
+    return [
+        f"machine: {record.get('cpu_count') or '?'} cores, {record['torch_threads']} torch "
+        f"thread(s), 1-minute load average {'-' if load is None else f'{load:.2f}'} at "
+        f"iteration {record['iteration']}"
+    ]
 
 
 def _columns(record: dict[str, Any]) -> tuple[str, ...]:
