@@ -750,7 +750,7 @@ def recover(
         "train_overrides": dict(config.train_overrides),
         "eval_every": config.eval_every,
         "seed": config.seed,
-        "cpu_count": os.cpu_count(),
+        "cpu_count": _usable_cores(),
     }
     result = RecoverResult(outdir)
     records_path = outdir / RECORDS_FILE
@@ -875,6 +875,14 @@ def _default_threads() -> int:
     import torch
 
     return torch.get_num_threads()
+
+
+def _usable_cores() -> int | None:
+    """The cores this process may run on (a container's or taskset's share, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count()
 
 
 def _load_average() -> float | None:
