@@ -789,6 +789,8 @@ def _recover_start(
     With the ``previous`` records of a run there, continue it from its newest checkpoint: the
     time it spent counts against the budget, and the next evaluation is at the next multiple of
     ``eval_every``, where an uninterrupted run would have made it."""
+    import torch
+
     from iggan import checkpoint as ckpt_io
     from iggan.training import train
 
@@ -829,7 +831,7 @@ def _recover_start(
             "checkpoint": str(checkpoint) if checkpoint else None,
             "run_dir": str(run_dir),
             "status": status,
-            "torch_threads": train_cfg.torch_threads or _default_threads(),
+            "torch_threads": train_cfg.torch_threads or torch.get_num_threads(),
             "load_average": _load_average(),
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **scores,
@@ -869,12 +871,6 @@ def _recover_start(
         yield record(_checkpoint_method(train_cfg, res.checkpoint), done, res.checkpoint, status)
         if status == "interrupted":
             return
-
-
-def _default_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def _usable_cores() -> int | None:
