@@ -135,6 +135,14 @@ class TrainConfig:
     render D sees, where R_phi's L2 fit holds) and the gradient passes straight through to x_c
     (:func:`iggan.losses.straight_through`). False = eq. 7 on x_c itself (paper)."""
 
+    g_binary_weight: float = 0.0
+    """Weight of a penalty on undecided voxels added to G's loss: the mean of 4 x_c (1 - x_c)
+    (0 at occupancy 0 or 1, 1 at 0.5; :func:`iggan.losses.binary_penalty`). 0 = none (paper: the
+    random thresholds alone push x_c towards a binary volume)."""
+    g_binary_start: int = 0
+    """First iteration (0-based) of the ``g_binary_weight`` penalty, so that an empty start can
+    grow its shape through the intermediate occupancies first."""
+
     # -- bookkeeping ----------------------------------------------------------------------------
     log_every: int = 50
     """Iterations between JSON-lines log records (each averages the iterations since the last)."""
@@ -180,7 +188,7 @@ class TrainConfig:
         need(_pow2(self.r_downsample), "r_downsample", "must be a power of two")
         need(self.batch_size >= 1, "batch_size", "must be >= 1")
         need(self.iterations >= 0, "iterations", "must be >= 0")
-        for name in ("lr_g", "lr_d", "lr_r", "dom_weight"):
+        for name in ("lr_g", "lr_d", "lr_r", "dom_weight", "g_binary_weight", "g_binary_start"):
             need(getattr(self, name) >= 0, name, "must be >= 0")
         for name in ("beta1", "beta2"):
             need(0 <= getattr(self, name) < 1, name, "must be in [0, 1)")

@@ -83,6 +83,14 @@ def straight_through(x_c: torch.Tensor, x_d: torch.Tensor) -> torch.Tensor:
     return x_d.detach() + (x_c - x_c.detach())
 
 
+def binary_penalty(x_c: torch.Tensor) -> torch.Tensor:
+    """Mean of 4 x_c (1 - x_c) over every voxel: 0 where a voxel is 0 or 1, 1 where it is 0.5.
+    Not the paper's; ``g_binary_weight`` adds it to G's loss so that the volume whose thresholds
+    D judges, and the volume R_phi renders for G, become the same binary shape. Returns a scalar.
+    """
+    return (4.0 * x_c * (1.0 - x_c)).mean()
+
+
 def renderer_l2(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """L2 renderer loss (eq. 5): mean over batch and pixels of (R_phi(x_d) - R_d(x_d))^2.
 

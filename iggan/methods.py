@@ -61,6 +61,7 @@ class Batch:
     azimuth, elevation : (B,) float degrees, one fresh view per generated sample, drawn from the
         dataset's view distribution.
     thresholds : (B,) float in [0, 1), one binarisation threshold per volume (section 4.1).
+    iteration : the loop's iteration (0-based), for settings that start at an iteration.
     """
 
     real: torch.Tensor
@@ -68,6 +69,7 @@ class Batch:
     azimuth: torch.Tensor
     elevation: torch.Tensor
     thresholds: torch.Tensor
+    iteration: int = 0
 
 
 @dataclass
@@ -349,13 +351,19 @@ class IGGAN(Method):
             neural = self.run_r(cam)
             loss = losses.g_loss_nonsaturating(self.D(neural))
         value = self._check("loss_g", loss)
+        stats = {"loss_g": value}
+        c = self.config
+        if c.g_binary_weight > 0 and batch.iteration >= c.g_binary_start:
+            penalty = losses.binary_penalty(fake.x_c)
+            stats["loss_g_binary"] = self._check("loss_g_binary", penalty)
+            loss = loss + c.g_binary_weight * penalty
         self._update("G", loss)
         fake.neural = neural.detach()
         if st:
             fake.cam_d = cam.detach()
         else:
             fake.cam_c = cam.detach()
-        return {"loss_g": value}
+        return stats
 
     def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
         c = self.config
