@@ -69,7 +69,7 @@ class Batch:
     azimuth: torch.Tensor
     elevation: torch.Tensor
     thresholds: torch.Tensor
-    iteration: int = 0
+    iteration: int
 
 
 @dataclass

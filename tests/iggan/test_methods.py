@@ -33,6 +33,7 @@ def _batch(m: IGGAN) -> Batch:
         azimuth=torch.rand(b, generator=g) * 360,
         elevation=torch.rand(b, generator=g) * 90 - 30,
         thresholds=losses.sample_thresholds(b, generator=g),
+        iteration=0,
     )
 
 
