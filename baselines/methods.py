@@ -3,14 +3,19 @@
 Each uses the same generator, discriminator, loop, run directory, checkpoints and CLI as IG-GAN;
 only the image formation differs:
 
-``visual-hull`` (Gadelha et al. 2017)
-    G's volume goes through the same view transform and the differentiable smoothed-silhouette
-    projection :func:`shapenet_render.projection.visual_hull_images` (saturating tau, then a blur:
-    a silhouette, not a thickness image), the very code that rendered its dataset. D has spectral
-    normalisation, as in the paper's re-implementation.
+``visual-hull`` (Gadelha et al. 2017, PrGAN)
+    Two projections, as in PrGAN's code: its dataset (and its real images in every mode) are the
+    smoothed hard silhouettes of the binary voxels
+    (:func:`shapenet_render.projection.visual_hull_images`, tau = 10 then a blur; PrGAN
+    ``create_dataset.py``), while G's volume goes through the same view transform and
+    ``1 - exp(-sum x)`` with tau = 1 per voxel of its grid
+    (:func:`shapenet_render.projection.visual_hull_generator_images`; PrGAN ``PrGAN.py``), so that
+    G must put several voxels of occupancy on every ray inside the silhouette to look as white as
+    the data. D has spectral normalisation, as in the paper's re-implementation.
 ``absorption-only`` (Henzler et al. 2019, PlatonicGAN)
-    The same with :func:`shapenet_render.projection.absorption_only_images`,
-    ``1 - prod(1 - alpha * occupancy)`` with PlatonicGAN's absorption factor.
+    :func:`shapenet_render.projection.absorption_only_images`, ``1 - prod(1 - alpha *
+    occupancy)`` with PlatonicGAN's absorption factor, on both sides: the binary voxels of its
+    dataset and G's continuous volume.
 ``dcgan`` (Radford et al. 2016)
     A 2D generator (:class:`iggan.networks.Generator2D`) against the same discriminator, on the
     OpenGL images. It makes images, not shapes; ``sample`` returns no volumes.
@@ -79,7 +84,8 @@ class _ProjectionBaseline(_GANMethod):
         self.optimizers = {"G": self._adam(self.G, c.lr_g), "D": self._adam(self.D, c.lr_d)}
 
     def project(self, volume, azimuth, elevation) -> torch.Tensor:
-        """(B, 1, N, N, N) in [0, 1] -> (B, 1, R, R) in [-1, 1], exactly the dataset's formation."""
+        """(B, 1, N, N, N) in [0, 1] -> (B, 1, R, R) in [-1, 1]: the generator-side formation (for
+        Absorption-Only the dataset's own; for Visual Hull PrGAN's tau = 1 projection)."""
         img = type(self).projection_fn(volume, azimuth, elevation, self.config.image_res)
         return projection.unit_to_network(img)
 
@@ -100,11 +106,12 @@ class _ProjectionBaseline(_GANMethod):
 
 
 class VisualHull(_ProjectionBaseline):
-    """Visual Hull baseline (Gadelha et al. 2017): smoothed silhouettes."""
+    """Visual Hull baseline (Gadelha et al. 2017, PrGAN): data = smoothed hard silhouettes,
+    generator projected with ``1 - exp(-sum x)`` (tau = 1 per voxel)."""
 
     name = "visual-hull"
     dataset_renderer = "visual-hull"
-    projection_fn = staticmethod(projection.visual_hull_images)
+    projection_fn = staticmethod(projection.visual_hull_generator_images)
 
 
 class AbsorptionOnly(_ProjectionBaseline):
@@ -120,6 +127,7 @@ class DCGAN2D(_GANMethod):
 
     name = "dcgan"
     dataset_renderer = "opengl"
+    makes_volumes = False
 
     def __init__(self, config, device):
         super().__init__(config, device)

@@ -17,9 +17,8 @@ Data
     worker, ``_write_h5``), so the file is an ordinary ``one-per-model`` dataset holding one model
     and ``views`` images of it (root attribute ``recover_shape`` names the shape). A fixed set of
     512 views rather than the ``unlimited`` mode: 512 uniformly drawn views cover the category's
-    band of view directions densely (a few degrees apart), the training loop then reads stored images instead of rendering
-    real images each iteration, and ``unlimited`` renders its fresh views with OpenGL, which would
-    be the wrong image formation for the two baselines.
+    band of view directions densely (a few degrees apart), and the training loop then reads stored
+    images instead of rendering real images each iteration.
 Training
     The preset's :class:`~iggan.config.TrainConfig` (``cpu`` by default) with ``g_out_bias`` set by
     the start condition (``empty``: -3, sigmoid(-3) = 0.05 occupancy, which is also the ``cpu``
@@ -60,9 +59,9 @@ Scores (after every chunk, and once at iteration 0 from the initial generator)
     * **best threshold** (``best``; columns ``t*``, ``IoU@t*``, ``cav@t*``): the same scores with
       the samples binarised at the one threshold of 0.01, ..., 0.04, 0.05, 0.10, ..., 0.95 that
       maximises their mean IoU (:func:`best_threshold`). An oracle reading, the same for every
-      method: Visual Hull's saturating silhouette is half white at an occupancy of 0.07 along a
-      single voxel, so its generator may draw the shape below 0.5, where the protocol's threshold
-      sees nothing. A claim about cavities should hold at both readings.
+      method: a method may draw its shape at occupancies away from 0.5 (Visual Hull's generator-side
+      ``1 - exp(-sum x)`` is as white for three voxels at 1 as for six at 0.5). A claim about
+      cavities should hold at both readings.
 
     The record holds the means over samples (and every sample's values). An empty sample scores
     IoU 0 and cavity 1: read the two together, as a filled box shows that IoU alone proves nothing.
@@ -457,8 +456,7 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 
 #: Thresholds searched for the best-threshold reading (:func:`best_threshold`): 0.01 to 0.04, then
-#: 0.05 to 0.95 by 0.05. The low ones are for Visual Hull, whose tau = 10 silhouette saturates
-#: along a ray through the whole grid at an occupancy of ~0.01, so its shapes may live there.
+#: 0.05 to 0.95 by 0.05. The low ones catch shapes drawn at low occupancy spread along the ray.
 SEARCH_THRESHOLDS = (0.01, 0.02, 0.03, 0.04) + tuple(round(0.05 * k, 2) for k in range(1, 20))
 
 
@@ -481,9 +479,8 @@ def best_threshold(
     truth is highest; ties go to the threshold nearest 0.5.
 
     An oracle reading (it looks at the truth), the same for every method: a method whose image
-    formation saturates at low occupancy (Visual Hull's silhouette is half white at an occupancy
-    of 0.07 along one voxel) can draw its shape below the protocol's 0.5, and is then read at the
-    threshold that favours it most. volumes : (K, N, N, N) float in [0, 1].
+    formation sums occupancy along the ray can draw its shape away from the protocol's 0.5, and
+    is then read at the threshold that favours it most. volumes : (K, N, N, N) float in [0, 1].
     """
     thresholds = sorted(thresholds, key=lambda t: (abs(t - 0.5), t))
     # Nearest-neighbour rotation commutes with thresholding: rotate each float volume once.

@@ -15,18 +15,27 @@ Frames and layouts (see :mod:`shapenet_render.conventions`)
     images), uint8 when stored, float in [-1, 1] when a network sees them.
 
 Parameters of the two baseline projections (documented with their sources)
-    Visual hull (Gadelha et al. 2017, "smoothed silhouettes"): ``1 - exp(-tau * S)`` with
-    ``S = sum_D occupancy * step`` and ``step`` the ray-sample spacing measured in voxels of the
-    *original* N-grid, ``step = (2 * VIEW_HALF_EXTENT / M) * N`` (= 0.866 for M = 2N). So S is the
-    length of occupied ray in original voxels: a ray through the centre of one fully occupied voxel
-    has S ~= 1. Trilinear resampling spreads an isolated voxel over ~2 voxels, and in oblique views
-    the pixel centres can miss its centre, so over all views the brightest ray through an isolated
-    voxel has S >= 0.34 (measured over 300 random views). ``tau = 10`` makes even that ray reach
-    ``1 - exp(-3.4) = 0.967 >= 0.95``, so the image is a silhouette, not a thickness image
-    (Gadelha's and PlatonicGAN's ``1 - exp(-sum)`` is tau = 1 per voxel, which still encodes
-    thickness: a calibration run with tau = 1 recovered a bathtub cavity no silhouette can show).
-    Then a Gaussian blur with ``sigma = 1`` pixel of the M-grid (0.87 original voxels for M = 2N,
-    so the same in voxel units in every preset) smooths the silhouette's edge.
+    Visual hull (Gadelha et al. 2017, PrGAN, github.com/matheusgadelha/PrGAN) pairs two
+    projections on purpose, and so do we:
+
+    * the **data side** (its dataset, :func:`visual_hull_images`) is the smoothed hard silhouette
+      of the binary voxels, PrGAN ``src/create_dataset.py``: ``project(..., 10)``, i.e.
+      ``1 - exp(-tau * S)`` with ``tau = 10`` and ``S = sum_D occupancy * step``, ``step`` the
+      ray-sample spacing measured in voxels of the *original* N-grid,
+      ``step = (2 * VIEW_HALF_EXTENT / M) * N`` (= 0.866 for M = 2N). So S is the length of occupied
+      ray in original voxels. Trilinear resampling spreads an isolated voxel over ~2 voxels, and in
+      oblique views the pixel centres can miss its centre, so over all views the brightest ray
+      through an isolated voxel has S >= 0.34 (measured over 300 random views); ``tau = 10`` makes
+      even that ray reach ``1 - exp(-3.4) = 0.967 >= 0.95``: a silhouette, not a thickness image.
+      Then a Gaussian blur with ``sigma = 1`` pixel of the M-grid (0.87 original voxels for M = 2N,
+      so the same in voxel units in every preset) smooths the silhouette's edge.
+    * the **generator side** (what G's volume is projected with during training,
+      :func:`visual_hull_generator_images`) is ``1 - exp(-S)``, ``tau = 1`` per voxel of the
+      generator's grid, PrGAN ``src/PrGAN.py``: ``self.tau = 1``, ``ops.project(..., self.tau)``,
+      with no blur. To look as white as the data (>= 0.95 inside the silhouette) G must put about
+      3 voxels of full occupancy (or more of partial occupancy) on every ray inside the silhouette:
+      the projection rewards solid volumes, where the data side alone would accept sub-0.5 fog that
+      an evaluation threshold of 0.5 empties.
     Absorption-only (Henzler et al. 2019, PlatonicGAN, ``scripts/renderer/absorption_only.py`` and
     ``scripts/configs/*.yaml`` in github.com/henzler/platonicgan): ``1 - prod(1 - a * occupancy)``
     with per-sample factor ``a = absorption_factor / cube_len``, ``absorption_factor = 20`` (both
@@ -52,8 +61,12 @@ import torch.nn.functional as F
 
 from .conventions import VIEW_HALF_EXTENT
 
-#: Visual hull saturation per original voxel of occupied ray length (see module docstring).
+#: Visual hull data-side saturation per original voxel of occupied ray length (PrGAN
+#: ``create_dataset.py``: ``project(..., 10)``; see the module docstring).
 VISUAL_HULL_TAU: float = 10.0
+#: Visual hull generator-side saturation per voxel of the generator's grid (PrGAN ``PrGAN.py``:
+#: ``self.tau = 1``), unblurred.
+VISUAL_HULL_GENERATOR_TAU: float = 1.0
 #: Visual hull blur, Gaussian sigma in pixels of the projection (M-grid).
 VISUAL_HULL_BLUR_SIGMA: float = 1.0
 #: PlatonicGAN's absorption factor (henzler/platonicgan configs: renderer.absorption_factor).
@@ -271,13 +284,32 @@ def visual_hull_images(
     tau: float = VISUAL_HULL_TAU,
     blur_sigma: float = VISUAL_HULL_BLUR_SIGMA,
 ) -> torch.Tensor:
-    """World volume (B, 1, N, N, N) -> visual hull images (B, 1, resolution, resolution) in [0, 1].
+    """World volume (B, 1, N, N, N) -> visual hull **data-side** images (B, 1, res, res) in [0, 1].
 
-    The whole Visual Hull image formation (view transform to 2N, projection, resize), used both to
-    render the baseline's dataset and inside its training.
+    The smoothed hard silhouette (view transform to 2N, ``tau = 10`` projection, blur, resize) that
+    renders the baseline's dataset and its real images in every mode (PrGAN ``create_dataset.py``).
     """
     cam = view_transform(volume, azimuth, elevation)
     img = visual_hull_projection(cam, tau=tau, blur_sigma=blur_sigma, voxel_res=volume.shape[2])
+    return resize_images(img, resolution)
+
+
+def visual_hull_generator_images(
+    volume: torch.Tensor,
+    azimuth: torch.Tensor,
+    elevation: torch.Tensor,
+    resolution: int,
+) -> torch.Tensor:
+    """World volume (B, 1, N, N, N) -> visual hull **generator-side** images (B, 1, res, res).
+
+    ``1 - exp(-S)``, S the occupied ray length in voxels of the generator's N-grid (``tau = 1``,
+    no blur; PrGAN ``PrGAN.py``): what the Visual Hull generator's volumes look like to D.
+    Differentiable.
+    """
+    cam = view_transform(volume, azimuth, elevation)
+    img = visual_hull_projection(
+        cam, tau=VISUAL_HULL_GENERATOR_TAU, blur_sigma=0.0, voxel_res=volume.shape[2]
+    )
     return resize_images(img, resolution)
 
 
@@ -294,6 +326,28 @@ def absorption_only_images(
     """
     cam = view_transform(volume, azimuth, elevation)
     return resize_images(absorption_only_projection(cam, alpha=alpha), resolution)
+
+
+#: Data-side image formation of each projection renderer (datasets and real images).
+DATA_SIDE = {"visual-hull": visual_hull_images, "absorption-only": absorption_only_images}
+
+
+def data_side_images(
+    renderer: str,
+    volume: torch.Tensor,
+    azimuth: torch.Tensor,
+    elevation: torch.Tensor,
+    resolution: int,
+) -> torch.Tensor:
+    """The data-side image formation of a projection ``renderer`` (``visual-hull`` or
+    ``absorption-only``): world volume (B, 1, N, N, N) -> (B, 1, res, res) float in [0, 1]."""
+    try:
+        fn = DATA_SIDE[renderer]
+    except KeyError:
+        raise ValueError(
+            f"{renderer!r} is not a projection renderer; choose one of {', '.join(DATA_SIDE)}"
+        ) from None
+    return fn(volume, azimuth, elevation, resolution)
 
 
 # --------------------------------------------------------------------------------------------------

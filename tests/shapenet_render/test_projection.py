@@ -15,6 +15,7 @@ from shapenet_render.projection import (
     absorption_only_images,
     absorption_only_projection,
     camera_axes_torch,
+    data_side_images,
     from_network,
     gaussian_blur,
     platonicgan_alpha,
@@ -24,6 +25,7 @@ from shapenet_render.projection import (
     unit_to_network,
     unit_to_uint8,
     view_transform,
+    visual_hull_generator_images,
     visual_hull_images,
     visual_hull_projection,
 )
@@ -163,6 +165,47 @@ def test_visual_hull_is_a_silhouette_not_a_thickness_image():
     assert float((thin - thick).abs().max()) < 0.05
     assert float((thin - thick).abs().mean()) < 0.005
     assert float(thin.max()) > 0.99 and float(thin.min()) >= 0.0
+
+
+def test_visual_hull_generator_side_is_one_minus_exp_of_the_occupancy_sum():
+    """Generator side (PrGAN's tau = 1): 1 - exp(-S), S = occupancy summed along the ray in voxels
+    of the generator's grid, unblurred; the data side saturates (tau = 10) and is blurred."""
+    n = 16
+    az, el = torch.tensor([0.0]), torch.tensor([0.0])  # looking along -Z: rays cross the slab
+    for thickness, occ in [(1, 1.0), (2, 1.0), (4, 1.0), (4, 0.25), (8, 0.5)]:
+        v = _slab(n, thickness) * occ
+        img = visual_hull_generator_images(v, az, el, resolution=2 * n)[0, 0]
+        # Pixel (n, n) looks through the slab's interior: S = thickness * occupancy voxels.
+        s = thickness * occ
+        assert float(img[n, n]) == pytest.approx(1 - math.exp(-s), abs=0.02), (thickness, occ)
+        cam = view_transform(v, az, el)
+        direct = -torch.expm1(-cam.sum(dim=2) * ray_step_in_voxels(2 * n, n))
+        torch.testing.assert_close(img, direct[0, 0])
+    # One full voxel reads 0.63 on the generator side, ~1 on the data side: G must stack about
+    # three voxels of occupancy on a ray to look as white as the data.
+    thin = _slab(n, 1)
+    g_side = visual_hull_generator_images(thin, az, el, resolution=2 * n)[0, 0, n, n]
+    d_side = visual_hull_images(thin, az, el, resolution=2 * n)[0, 0, n, n]
+    assert float(g_side) == pytest.approx(0.632, abs=0.02) and float(d_side) > 0.99
+    three = visual_hull_generator_images(_slab(n, 3), az, el, resolution=2 * n)[0, 0, n, n]
+    assert float(three) >= 0.95
+    # Data side vs generator side of a sub-0.5 fog: the data side calls it solid, G's side not.
+    fog = _slab(n, 4) * 0.1
+    assert float(visual_hull_images(fog, az, el, resolution=2 * n)[0, 0, n, n]) > 0.95
+    assert float(visual_hull_generator_images(fog, az, el, resolution=2 * n)[0, 0, n, n]) < 0.4
+
+
+def test_data_side_images_dispatch():
+    v = torch.rand(2, 1, 8, 8, 8)
+    az, el = torch.tensor([0.0, 45.0]), torch.tensor([20.0, -10.0])
+    torch.testing.assert_close(
+        data_side_images("visual-hull", v, az, el, 16), visual_hull_images(v, az, el, 16)
+    )
+    torch.testing.assert_close(
+        data_side_images("absorption-only", v, az, el, 16), absorption_only_images(v, az, el, 16)
+    )
+    with pytest.raises(ValueError, match="opengl"):
+        data_side_images("opengl", v, az, el, 16)
 
 
 def test_absorption_only_encodes_thickness():
