@@ -239,8 +239,12 @@ def render(
     """Render one of the paper's datasets (section 4.2) into an HDF5 file.
 
     Modes: 500 (500 models, one view each), one-per-model (every model once; bathtubs from 4
-    views), unlimited (voxels stored; fresh views each epoch), lvp (chairs, azimuth within 60 deg of
-    the front, elevation 15-60). Killed runs resume when rerun; the output appears only when done.
+    views), unlimited (voxels stored; training draws a fresh view of every model each epoch), lvp
+    (chairs; like unlimited, fresh views each epoch, but azimuth within 60 deg of the front and
+    elevation 15-60, as the paper's Table 1 lists it under Unlimited; generated samples are still
+    evaluated over 360 deg, footnote 2). Fresh views keep the dataset's renderer: a visual-hull or
+    absorption-only file's training images are that projection in every mode. Killed runs resume
+    when rerun; the output appears only when done.
 
     \b
     Examples:

@@ -20,15 +20,17 @@ Run directory::
                            see :mod:`iggan.checkpoint`
     tensorboard/           only when the ``tensorboard`` package is installed
 
-Real images. Datasets in modes 500, one-per-model and lvp are sampled from their stored images,
-shuffled per epoch. An ``unlimited`` dataset (paper 4.2: "we render each object from a different
-viewpoint throughout each training epoch") instead renders, for every sample, a fresh view of the
-epoch (``ImageDataset.fresh_views``) of a stored model's voxel grid through the same render pool
-that renders the generated volumes, with the dataset's own render settings; epoch 0's fresh views
+Real images. Datasets in modes 500 and one-per-model are sampled from their stored images,
+shuffled per epoch. ``unlimited`` and ``lvp`` datasets (paper 4.2: "we render each object from a
+different viewpoint throughout each training epoch"; Table 1 lists LVP under Unlimited) instead
+render, for every sample, a fresh view of the epoch (``ImageDataset.fresh_views``) of a stored
+model's voxel grid with the dataset's own image formation: OpenGL datasets through the same render
+pool that renders the generated volumes, with the dataset's render settings; the baselines'
+projection datasets with their data-side projection (:class:`RealImages`). Epoch 0's fresh views
 are the stored views.
 
 Overlap. The off-the-shelf renders of an iteration (its generated x_d, and the real images of an
-unlimited dataset) are submitted to the pool right after G's forward pass and collected only after
+OpenGL fresh-view dataset) are submitted to the pool right after G's forward pass and collected only after
 the G step, so the OpenGL work runs beside G's forward and backward passes; ``t_render_wait``
 measures what is left of it on the critical path.
 
@@ -225,20 +227,33 @@ class Distributed:
 # --------------------------------------------------------------------------------------------------
 
 
+#: Dataset modes whose real images are fresh views of the stored models every epoch (paper 4.2,
+#: and Table 1, which lists LVP under the Unlimited columns).
+FRESH_VIEW_MODES = ("unlimited", "lvp")
+
+
 class RealImages:
     """Which real images iteration ``i`` uses, as a pure function of (seed, i, rank).
 
     Samples are drawn without replacement from a fresh permutation per epoch (numpy, seeded by
     (seed, epoch)); process ``rank`` of ``world`` takes its own slice of every global batch. Being
     stateless, it needs nothing in the checkpoint to resume exactly.
+
+    Modes 500 and one-per-model read the file's stored images. Modes ``unlimited`` and ``lvp``
+    (:data:`FRESH_VIEW_MODES`) draw, for every sample, a fresh view of the epoch
+    (``ImageDataset.fresh_views``) of a stored model's voxel grid and render it with the dataset's
+    own image formation: OpenGL datasets through the render pool (:meth:`render_items`), the
+    baselines' projection datasets with their data-side projection (:meth:`projected`).
     """
 
     def __init__(self, dataset: ImageDataset, batch_size: int, seed: int, rank=0, world=1):
         self.ds = dataset
         self.batch_size, self.seed, self.rank, self.world = batch_size, seed, rank, world
-        self.unlimited = dataset.spec.mode == "unlimited"
+        self.fresh = dataset.spec.mode in FRESH_VIEW_MODES
+        self.renderer = dataset.spec.renderer
+        self.pooled = self.fresh and self.renderer == "opengl"
         self.views_per_model = dataset.spec.n_views
-        self.n = dataset.n_models * self.views_per_model if self.unlimited else len(dataset)
+        self.n = dataset.n_models * self.views_per_model if self.fresh else len(dataset)
         if self.n == 0:
             raise TrainingError(f"{dataset.path}: the dataset holds no images")
         self._perms: dict[int, np.ndarray] = {}
@@ -253,26 +268,55 @@ class RealImages:
         return self._perms[epoch]
 
     def units(self, iteration: int) -> list[tuple[int, int]]:
-        """(epoch, unit) per sample: unit = image index, or model * views + view (unlimited)."""
+        """(epoch, unit) per sample: unit = image index, or model * views + view (fresh views)."""
         b = self.batch_size
         start = (iteration * self.world + self.rank) * b
         return [
             (p // self.n, int(self._perm(p // self.n)[p % self.n])) for p in range(start, start + b)
         ]
 
+    def fresh_views(self, iteration: int) -> list[tuple[int, float, float]]:
+        """(model, azimuth, elevation) of every sample of a fresh-view batch."""
+        out = []
+        for epoch, unit in self.units(iteration):
+            model, k = divmod(unit, self.views_per_model)
+            az, el = self.ds.fresh_views(model, epoch)[k]
+            out.append((model, float(az), float(el)))
+        return out
+
     def stored(self, iteration: int) -> torch.Tensor:
-        """(B, 1, R, R) float in [-1, 1] from the file (non-unlimited datasets)."""
+        """(B, 1, R, R) float in [-1, 1] from the file (modes 500 and one-per-model)."""
         imgs = np.stack([self.ds.image(i) for _, i in self.units(iteration)])
         return to_network(imgs).unsqueeze(1)
 
     def render_items(self, iteration: int) -> list[RenderItem]:
-        """Fresh views of stored models (unlimited datasets), to be rendered by the pool."""
-        items = []
-        for epoch, unit in self.units(iteration):
-            model, k = divmod(unit, self.views_per_model)
-            az, el = self.ds.fresh_views(model, epoch)[k]
-            items.append(RenderItem.voxels(self.ds.voxels(model), float(az), float(el)))
-        return items
+        """Fresh views of stored models (OpenGL datasets), to be rendered by the pool."""
+        return [
+            RenderItem.voxels(self.ds.voxels(m), az, el)
+            for m, az, el in self.fresh_views(iteration)
+        ]
+
+    def projected(self, iteration: int) -> torch.Tensor:
+        """(B, 1, R, R) float in [-1, 1]: fresh views of stored models by the dataset's data-side
+        projection (Visual Hull and Absorption-Only datasets), quantised to uint8 as the file's
+        images are."""
+        from shapenet_render.dataset import project_views
+
+        views = self.fresh_views(iteration)
+        grids = [self.ds.voxels(m) for m, _, _ in views]
+        imgs = project_views(
+            self.renderer, self.ds.resolution, grids, [np.array([[a, e]]) for _, a, e in views]
+        )
+        return to_network(imgs).unsqueeze(1)
+
+    def batch(self, iteration: int, rendered=None) -> torch.Tensor:
+        """The real batch of ``iteration``: the pool's ``rendered`` results (OpenGL fresh views,
+        from :meth:`render_items`), else the projected or stored images."""
+        if self.pooled:
+            if rendered is None:
+                raise ValueError("an OpenGL fresh-view batch needs the pool's renders")
+            return _images_from(rendered)
+        return self.projected(iteration) if self.fresh else self.stored(iteration)
 
 
 def dataset_render_settings(ds: ImageDataset) -> RenderSettings:
@@ -654,8 +698,9 @@ def train(
                 t0 = time.perf_counter()
                 set_learning_rates(method.optimizers.values(), config.lr_factor(it))
 
-                # -- real batch: stored images, or fresh views rendered by the pool (unlimited) --
-                real_pending = pool.render_async(real.render_items(it)) if real.unlimited else None
+                # -- real batch: stored images, or fresh views (unlimited, lvp) in the dataset's
+                # own image formation: OpenGL through the pool, projections in this process --
+                real_pending = pool.render_async(real.render_items(it)) if real.pooled else None
 
                 # -- fake volumes: latents, one fresh view and one threshold per sample ---------
                 b = config.batch_size
@@ -691,10 +736,8 @@ def train(
                 t2 = time.perf_counter()
 
                 # -- wait for the renders --------------------------------------------------------
-                if real_pending is not None:
-                    batch.real = _images_from(real_pending.result()).to(device)
-                else:
-                    batch.real = real.stored(it).to(device)
+                real_rendered = real_pending.result() if real_pending is not None else None
+                batch.real = real.batch(it, real_rendered).to(device)
                 rendered = None
                 if fake_pending is not None:
                     rendered = _images_from(fake_pending.result()).to(device)

@@ -76,7 +76,9 @@ class DatasetSpec:
     category: str
     """Canonical category name (``resolve_category``), or ``cubes``."""
     mode: str = "one-per-model"
-    """``500`` | ``one-per-model`` | ``unlimited`` | ``lvp`` (paper, section 4.2)."""
+    """``500`` | ``one-per-model`` | ``unlimited`` | ``lvp`` (paper, section 4.2). ``unlimited``
+    and ``lvp`` store epoch 0's views; training draws fresh views every epoch (Table 1 lists LVP
+    under the Unlimited columns)."""
     source: str = "procedural"
     """Shape source spec: ``procedural``, ``cubes``, ``shapenet:PATH``, ``meshdir:PATH``."""
     renderer: str = "opengl"
@@ -265,27 +267,40 @@ def render_views(spec: DatasetSpec, grids, views, get_renderer) -> np.ndarray:
         return np.stack(out)
     import torch
 
+    torch.set_num_threads(1)  # one thread per worker process; the pool supplies the parallelism
+    return project_views(spec.renderer, res, grids, views)
+
+
+def project_views(renderer: str, resolution: int, grids, views, chunk: int = 16) -> np.ndarray:
+    """Images ``(sum of views, H, W)`` uint8 of binary grids by a baseline's data-side projection.
+
+    renderer : ``visual-hull`` or ``absorption-only``
+        (:func:`shapenet_render.projection.data_side_images`).
+    grids : sequence of (N, N, N) bool arrays; views : per grid, an ``(n, 2)`` array of
+    (azimuth, elevation) degrees. The same code renders a baseline's dataset and, in the
+    ``unlimited`` and ``lvp`` modes, the fresh real images of its training: in every mode a
+    method's real images come from its own data-side image formation.
+    """
+    import torch
+
     from . import projection
 
-    torch.set_num_threads(1)  # one thread per worker process; the pool supplies the parallelism
     vols, az, el = [], [], []
     for g, vs in zip(grids, views, strict=True):
         for a, e in vs:
-            vols.append(torch.from_numpy(g))
+            vols.append(torch.from_numpy(np.asarray(g)))
             az.append(a)
             el.append(e)
+    if not vols:
+        return np.zeros((0, resolution, resolution), np.uint8)
     out = []
     with torch.no_grad():
-        for start in range(0, len(vols), 16):
-            vol = torch.stack(vols[start : start + 16]).float().unsqueeze(1)
-            a = torch.tensor(az[start : start + 16], dtype=torch.float32)
-            e = torch.tensor(el[start : start + 16], dtype=torch.float32)
-            fn = (
-                projection.visual_hull_images
-                if spec.renderer == "visual-hull"
-                else projection.absorption_only_images
-            )
-            out.append(projection.unit_to_uint8(fn(vol, a, e, res))[:, 0])
+        for start in range(0, len(vols), chunk):
+            vol = torch.stack(vols[start : start + chunk]).float().unsqueeze(1)
+            a = torch.tensor(az[start : start + chunk], dtype=torch.float32)
+            e = torch.tensor(el[start : start + chunk], dtype=torch.float32)
+            img = projection.data_side_images(renderer, vol, a, e, resolution)
+            out.append(projection.unit_to_uint8(img)[:, 0])
     return np.concatenate(out)
 
 
@@ -721,7 +736,8 @@ class ImageDataset:
         return np.unpackbits(self._h5()["voxels"][model], count=n**3).astype(bool).reshape(n, n, n)
 
     def fresh_views(self, model: int, epoch: int) -> np.ndarray:
-        """``(views, 2)`` (azimuth, elevation) of a model in an epoch (``unlimited`` mode)."""
+        """``(views, 2)`` (azimuth, elevation) of a model in an epoch (``unlimited`` and ``lvp``
+        modes draw a fresh one per epoch; epoch 0's are the stored views)."""
         pos = int(self._h5()["model_position"][model])
         return views_for(self.spec, pos, epoch)
 
@@ -761,6 +777,23 @@ def info(path: str | Path) -> str:
     ]
     if a.get("projection") and a["projection"] != "{}":
         lines.append(f"  projection: {a['projection']}")
+    lines.append(f"  training: {_mode_training_text(a['mode'])}")
     if "shard" in a:
         lines.append(f"  shard {a['shard']} (merge with `igbench render merge`)")
     return "\n".join(lines)
+
+
+def _mode_training_text(mode: str) -> str:
+    """How training and evaluation use a dataset of this mode (``igbench info``)."""
+    if mode == "unlimited":
+        return (
+            "fresh views every epoch (the stored images are epoch 0's), in the dataset's own "
+            "image formation"
+        )
+    if mode == "lvp":
+        return (
+            "fresh views every epoch within the limited viewpoints (azimuth within 60 deg of the "
+            "front, elevation 15-60; the stored images are epoch 0's), in the dataset's own image "
+            "formation; generated samples are evaluated over 360 deg (paper, footnote 2)"
+        )
+    return "the stored images, reshuffled every epoch"

@@ -39,11 +39,17 @@ def make_box_dataset(
     voxel_res: int = 16,
     renderer: str = "opengl",
 ) -> Path:
-    """Write a valid dataset file of random boxes (one view per model) and return its path."""
+    """Write a valid dataset file of random boxes (one view per model) and return its path.
+
+    The images are the renderer's own: OpenGL renders, or a baseline's data-side projection
+    (``visual-hull``, ``absorption-only``). Mode ``lvp`` is defined for chairs, so its file says
+    category ``chair`` (the shapes are still boxes).
+    """
+    from shapenet_render.dataset import project_views
     from shapenet_render.renderer import Renderer, RenderSettings
 
     spec = DatasetSpec(
-        category="cubes",
+        category="chair" if mode == "lvp" else "cubes",
         mode=mode,
         source="cubes",
         renderer=renderer,
@@ -53,14 +59,17 @@ def make_box_dataset(
     )
     grids = random_box_grids(n_models, voxel_res)
     views = [views_for(spec, i) for i in range(n_models)]
-    r = Renderer(RenderSettings(resolution=resolution))
-    images = np.stack(
-        [
-            r.render_voxels(g, float(a), float(e)).image
-            for g, v in zip(grids, views, strict=True)
-            for a, e in v
-        ]
-    )
+    if renderer == "opengl":
+        r = Renderer(RenderSettings(resolution=resolution))
+        images = np.stack(
+            [
+                r.render_voxels(g, float(a), float(e)).image
+                for g, v in zip(grids, views, strict=True)
+                for a, e in v
+            ]
+        )
+    else:
+        images = project_views(renderer, resolution, list(grids), views)
     part = {
         "model_ids": [f"box{i}" for i in range(n_models)],
         "positions": np.arange(n_models, dtype=np.int64),
@@ -86,3 +95,9 @@ def box_data_unlimited(tmp_path_factory) -> Path:
     return make_box_dataset(
         tmp_path_factory.mktemp("data") / "boxes-unlimited.h5", mode="unlimited"
     )
+
+
+@pytest.fixture(scope="session")
+def make_boxes():
+    """:func:`make_box_dataset`, for tests that need other modes or renderers."""
+    return make_box_dataset
