@@ -110,7 +110,7 @@ def run_table_command(
         cell = tables.find_cell(cells, cell_id)
         classifier = None if stage == "train" else tables.ensure_classifier(ctx)
         result = tables.run_cell(ctx, cell, classifier, stage)
-        click.echo(f"{cell.id}: {result.state}" + (f", FID {result.fid:.2f}" if result.fid else ""))
+        click.echo(f"{cell.id}: {result.state}{_fid_text(result)}")
         return []
     if collect_only:
         results = tables.collect(ctx, cells)
@@ -119,8 +119,7 @@ def run_table_command(
 
         def on_cell(res):
             tqdm.write(
-                f"[{bar.n + 1}/{len(cells)}] {res.cell.id}: {res.state}"
-                + (f", FID {res.fid:.2f}" if res.fid is not None else "")
+                f"[{bar.n + 1}/{len(cells)}] {res.cell.id}: {res.state}{_fid_text(res)}"
             )
             bar.update()
 
@@ -133,6 +132,17 @@ def run_table_command(
     for p in paths:
         click.echo(f"wrote {p}")
     return paths
+
+
+def _fid_text(res) -> str:
+    """``, FID 12.34 at 0.5, 10.20 at own t=0.3`` for a cell result (what is known of it)."""
+    parts = []
+    if res.fid is not None:
+        parts.append(f"{res.fid:.2f} at 0.5")
+    if res.fid_own is not None:
+        t = res.threshold_own
+        parts.append(f"{res.fid_own:.2f} at own" + (f" t={t:g}" if t is not None else ""))
+    return (", FID " + ", ".join(parts)) if parts else ""
 
 
 def _make_table_command(table: str) -> click.Command:

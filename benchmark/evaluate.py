@@ -5,12 +5,20 @@ samples from a fixed seed and compares their images with the real images of the 
 with our retrained classifier's features (paper, 4.4):
 
 Generated images
-    3D methods (the sample has ``volumes``): every volume is binarised at
-    :data:`EVAL_THRESHOLD` (``volume > 0.5``) and rendered by the off-the-shelf renderer with the
-    run's render settings, at a view drawn uniformly from the dataset's azimuth and elevation
+    3D methods (the sample has ``volumes``): every volume is binarised at one threshold and
+    rendered by the off-the-shelf renderer with the run's render settings, at a view drawn uniformly from the dataset's azimuth and elevation
     ranges -- except for ``lvp`` datasets, whose runs are evaluated over 360 degrees of azimuth and
     the category's normal elevation range (paper, footnote 2). The 2D-DCGAN baseline (no volumes)
     is compared through its own images.
+Threshold (``protocol["threshold_rule"]``, ``protocol["threshold"]``)
+    The paper names no evaluation threshold, so two rules are reported side by side:
+    ``common``: :data:`EVAL_THRESHOLD` = 0.5 for every method (the usual choice, not the paper's);
+    ``own``: each method's own threshold, chosen **without real images** (:func:`own_threshold`):
+    the t of :data:`OWN_THRESHOLDS` at which the method's data-side image of ``[x_c > t]`` (the
+    OpenGL render for IG-GAN, its dataset's projection for Visual Hull and Absorption-Only) is
+    closest, in mean squared error, to what the method was trained to produce from ``x_c`` (R_phi's
+    render for IG-GAN, its generator-side projection for the baselines), over the first
+    :data:`OWN_THRESHOLD_SAMPLES` evaluation samples at their evaluation views.
 Real images (``protocol["real"]``)
     ``stored``: the dataset file's images (modes 500 and one-per-model);
     ``fresh-unlimited``: every model of an ``unlimited`` file rendered at its views of the fixed
@@ -44,12 +52,20 @@ from benchmark.records import MetricRecord
 
 log = logging.getLogger(__name__)
 
-#: Binarisation threshold of generated volumes before the off-the-shelf renderer (paper: 0.5).
+#: The common binarisation threshold of generated volumes before the off-the-shelf renderer. The
+#: paper names no evaluation threshold; 0.5 is the usual choice, reported beside each method's own.
 EVAL_THRESHOLD = 0.5
+#: Threshold rules (``protocol["threshold_rule"]``): 0.5 for all, or the method's own (no real
+#: images involved; :func:`own_threshold`).
+THRESHOLD_RULES = ("common", "own")
+#: Candidate thresholds of the ``own`` rule: 0.01 to 0.04, then 0.05 to 0.95 by 0.05.
+OWN_THRESHOLDS = (0.01, 0.02, 0.03, 0.04) + tuple(round(0.05 * k, 2) for k in range(1, 20))
+#: Evaluation samples (the first ones, at their evaluation views) that choose the own threshold.
+OWN_THRESHOLD_SAMPLES = 128
 #: The ``unlimited`` real set's epoch of fresh views: far beyond any training epoch.
 REAL_EPOCH = 1_000_000
 #: Bumped when what an evaluation computes changes (earlier records then no longer count as done).
-EVAL_VERSION = 1
+EVAL_VERSION = 2
 #: Bumped when the fresh real renders' content or computation changes (cache key).
 REAL_CACHE_VERSION = 1
 #: Real-set kinds (``protocol["real"]``).
@@ -93,6 +109,9 @@ class EvalOutcome:
         """One line: metric = value, counts, extractor and its fingerprint."""
         rec = self.fid_record
         text = f"{rec.metric} = {self.fid:.3f}"
+        t = self.protocol.get("threshold")
+        if t is not None:
+            text = f"[threshold {self.protocol.get('threshold_rule', 'common')} {t:g}] {text}"
         if self.kid_mean is not None and len(self.records) > 1:
             text += f"   {self.records[1].metric} = {self.kid_mean:.5f} +- {self.kid_std:.5f}"
         return (
@@ -244,7 +263,7 @@ def _find_done(
     from benchmark.records import latest_by_metric, read_records
     from shapenet_render.dataset import content_digest
 
-    keys = ("eval_version", "real", "seed")
+    keys = ("eval_version", "real", "seed", "threshold_rule")
     candidates = [
         r
         for r in read_records(run_dir)
@@ -332,30 +351,113 @@ def _sample_batches(
         yield out, sl
 
 
+def _eval_inputs(
+    config, n: int, seed: int, views: tuple[tuple[float, float], tuple[float, float]]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Latents ``(n, z_dim)`` and views ``(n,)``, ``(n,)`` of an evaluation, drawn up front from
+    the eval seed, so the samples do not depend on the batch size or the threshold rule."""
+    gen = _generator(seed, 0)
+    (az_lo, az_hi), (el_lo, el_hi) = views
+    z = torch.randn(n, config.z_dim, generator=gen)
+    az = az_lo + (az_hi - az_lo) * torch.rand(n, generator=gen)
+    el = el_lo + (el_hi - el_lo) * torch.rand(n, generator=gen)
+    return z, az, el
+
+
+def choose_threshold(
+    volumes: torch.Tensor,
+    target: torch.Tensor,
+    render_binary: Callable[[np.ndarray], np.ndarray],
+    thresholds: Iterable[float] = OWN_THRESHOLDS,
+) -> tuple[float, dict[float, float]]:
+    """The threshold t whose binarised volumes ``[volumes > t]``, rendered by ``render_binary``,
+    are closest (mean squared error) to ``target``; ties go to the t nearest 0.5.
+
+    volumes : (K, 1, N, N, N) float in [0, 1]. target : (K, 1, R, R) float in [0, 1], what the
+    method was trained to produce from the volumes. render_binary : (K, N, N, N) bool ->
+    (K, R, R) float in [0, 1], the method's data-side image formation at the samples' views.
+    Returns (t, {t: error}).
+    """
+    want = target[:, 0].detach().cpu().double()
+    errors: dict[float, float] = {}
+    for t in thresholds:
+        binary = (volumes[:, 0] > t).cpu().numpy()
+        got = torch.as_tensor(np.asarray(render_binary(binary)), dtype=torch.float64)
+        errors[float(t)] = float(((got - want) ** 2).mean())
+    best = min(errors, key=lambda t: (errors[t], abs(t - 0.5), t))
+    return best, errors
+
+
+def own_threshold(
+    method,
+    config,
+    z: torch.Tensor,
+    az: torch.Tensor,
+    el: torch.Tensor,
+    device: torch.device,
+    pools: _Pools,
+    settings,
+) -> tuple[float, dict[float, float]]:
+    """The method's own evaluation threshold (the ``own`` rule; module docstring), from the
+    samples of ``z`` at views ``az``, ``el``; no real image is involved.
+
+    Data side of ``[x_c > t]``: the off-the-shelf renderer (``settings``) for methods trained on
+    OpenGL images, else the method's dataset projection. Target: the method's own image of x_c
+    (``method.sample``'s ``images``: R_phi's render for IG-GAN, the generator-side projection of
+    the baselines)."""
+    from shapenet_render.dataset import project_views
+    from shapenet_render.pool import RenderItem
+
+    volumes, targets = [], []
+    for out, _ in _sample_batches_full(method, z, az, el, config.batch_size or 64, device):
+        volumes.append(out["volumes"].cpu())
+        targets.append(((out["images"].cpu().float() + 1.0) * 0.5).clamp(0.0, 1.0))
+    vols, target = torch.cat(volumes), torch.cat(targets)
+    renderer = method.dataset_renderer
+    views = list(zip(az.tolist(), el.tolist(), strict=True))
+
+    def render_binary(binary: np.ndarray) -> np.ndarray:
+        if renderer == "opengl":
+            items = [RenderItem.voxels(g, a, e) for g, (a, e) in zip(binary, views, strict=True)]
+            imgs = _render_stream(pools.get(settings), iter(items), len(items), None, "threshold")
+        else:
+            imgs = project_views(
+                renderer, config.image_res, list(binary), [np.array([v]) for v in views]
+            )
+        return imgs.astype(np.float64) / 255.0
+
+    return choose_threshold(vols, target, render_binary)
+
+
+def _sample_batches_full(method, z, az, el, batch: int, device: torch.device):
+    """``method.sample`` with its images (eval mode) over consecutive slices."""
+    for start in range(0, len(z), batch):
+        sl = slice(start, start + batch)
+        with torch.no_grad():
+            out = method.sample(z[sl].to(device), az[sl].to(device), el[sl].to(device))
+        yield out, sl
+
+
 def _generated_images(
     method,
     config,
-    n: int,
-    seed: int,
-    views: tuple[tuple[float, float], tuple[float, float]],
+    inputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    threshold: float,
     device: torch.device,
     pools: _Pools,
     settings,
     progress: Progress | None,
 ) -> tuple[np.ndarray, bool]:
-    """``(n, H, W)`` uint8 images of ``n`` samples, and whether they are off-the-shelf renders of
-    binarised volumes (True: 3D methods) or the method's own images (False: 2D methods)."""
+    """``(n, H, W)`` uint8 images of the samples of ``inputs`` (latents, azimuths, elevations),
+    and whether they are off-the-shelf renders of volumes binarised at ``threshold`` (True: 3D
+    methods) or the method's own images (False: 2D methods)."""
     import itertools
 
     from shapenet_render.pool import RenderItem
     from shapenet_render.projection import from_network
 
-    gen = _generator(seed, 0)
-    (az_lo, az_hi), (el_lo, el_hi) = views
-    # Latents and views are drawn up front, so the samples do not depend on the batch size.
-    z = torch.randn(n, config.z_dim, generator=gen)
-    az = az_lo + (az_hi - az_lo) * torch.rand(n, generator=gen)
-    el = el_lo + (el_hi - el_lo) * torch.rand(n, generator=gen)
+    z, az, el = inputs
+    n = len(z)
     stream = _sample_batches(method, z, az, el, config.batch_size or 64, device)
     first = next(stream)
     stream = itertools.chain([first], stream)
@@ -371,7 +473,7 @@ def _generated_images(
     def items() -> Iterator:
         # Lazy: the pool renders one batch while the generator samples the next.
         for out, sl in stream:
-            grids = (out["volumes"][:, 0] > EVAL_THRESHOLD).cpu().numpy()
+            grids = (out["volumes"][:, 0] > threshold).cpu().numpy()
             for g, a, e in zip(grids, az[sl].tolist(), el[sl].tolist(), strict=True):
                 yield RenderItem.voxels(g, a, e)
 
@@ -496,10 +598,13 @@ def evaluate_run(
     force: bool = False,
     kid: bool = True,
     progress: Progress | None = None,
+    threshold_rule: str = "common",
 ) -> EvalOutcome:
     """FID (and KID) of a run's newest checkpoint against its dataset; appends the records to
     ``<run>/metrics.jsonl``. See the module docstring for the protocol.
 
+    threshold_rule : ``common`` (0.5 for every method) or ``own`` (the method's own threshold,
+        chosen without real images: :func:`own_threshold`).
     classifier : ``classifier.pt`` whose features define FID (default :func:`default_classifier`
         of the eval preset).
     preset : eval preset, fixing the generated-sample count (default: the run's preset).
@@ -520,6 +625,10 @@ def evaluate_run(
     from iggan.methods import restore_method
     from iggan.training import resolve_device
 
+    if threshold_rule not in THRESHOLD_RULES:
+        raise EvalError(
+            f"unknown threshold rule {threshold_rule!r}; choose one of {', '.join(THRESHOLD_RULES)}"
+        )
     register_methods()
     run_dir = Path(run_dir)
     run = _load_run(run_dir)
@@ -557,7 +666,8 @@ def evaluate_run(
         "seed": seed,
         "real": real_kind,
         "views": {"azimuth": list(views[0]), "elevation": list(views[1])},
-        "threshold": EVAL_THRESHOLD,
+        "threshold_rule": threshold_rule,
+        "threshold": EVAL_THRESHOLD if threshold_rule == "common" else None,
         "classifier": str(classifier),
         "run_preset": config.preset,
         "dataset_mode": spec.mode,
@@ -591,11 +701,31 @@ def evaluate_run(
     try:
         pools = _Pools(config.render_workers if workers is None else workers, config.voxel_res)
         try:
+            inputs = _eval_inputs(config, n, seed, views)
+            threshold = EVAL_THRESHOLD
+            if threshold_rule == "own" and method.makes_volumes:
+                k = min(n, OWN_THRESHOLD_SAMPLES)
+                threshold, errors = own_threshold(
+                    method,
+                    config,
+                    *(x[:k] for x in inputs),
+                    dev,
+                    pools,
+                    run.render_settings,
+                )
+                protocol.update(
+                    threshold=threshold,
+                    threshold_search={
+                        "samples": k,
+                        "errors": {f"{t:g}": round(e, 8) for t, e in errors.items()},
+                    },
+                )
             fake, rendered = _generated_images(
-                method, config, n, seed, views, dev, pools, run.render_settings, progress
+                method, config, inputs, threshold, dev, pools, run.render_settings, progress
             )
             if not rendered:  # a 2D method's images: no volumes, views or threshold
                 protocol.update(fake="generated-images", views=None, threshold=None)
+                protocol.pop("threshold_search", None)
             else:
                 protocol["fake"] = "opengl-renders"
             real = None
@@ -645,6 +775,10 @@ def evaluate_run(
 
 __all__ = [
     "EVAL_THRESHOLD",
+    "OWN_THRESHOLDS",
+    "THRESHOLD_RULES",
+    "choose_threshold",
+    "own_threshold",
     "REAL_EPOCH",
     "REAL_SETS",
     "EvalError",

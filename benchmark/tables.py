@@ -119,6 +119,15 @@ PAPER_NOTES: dict[str, str] = {
     "tables or random cubes; retrained with DOM (ours) or fixed.",
 }
 
+#: Headings of our two FID blocks. The paper names no evaluation threshold, so both are reported.
+THRESHOLD_LABELS: dict[str, str] = {
+    "common": "FID at threshold 0.5 (common to every method; the paper names no evaluation "
+    "threshold)",
+    "own": "FID at each method's own threshold (chosen without real images: the t whose "
+    "data-side image of [x > t] is closest to what the method was trained to produce from x; "
+    "2D-DCGAN: its images, as above)",
+}
+
 TITLES: dict[str, str] = {
     "table1": "Table 1 - FID by dataset and method (lower is better)",
     "table2": "Table 2 - DOM ablation: FID without DOM, chairs/couches, one per model",
@@ -492,18 +501,37 @@ class TableContext:
 
 @dataclass
 class CellResult:
-    """A cell's state and, once evaluated, its FID."""
+    """A cell's state and, once evaluated, its FID and KID at both threshold rules: ``common``
+    (0.5 for every method) and ``own`` (the method's own, chosen without real images)."""
 
     cell: Cell
     state: str
     """``done``, ``evaluating``, ``trained``, ``training i/N`` or ``missing``."""
     run_dir: Path
     fid: float | None = None
+    """FID at the common threshold 0.5."""
     kid: float | None = None
     record: Any = None
+    fid_own: float | None = None
+    """FID at the method's own threshold (2D-DCGAN: its images, as in ``fid``)."""
+    kid_own: float | None = None
+    record_own: Any = None
+
+    @property
+    def threshold_own(self) -> float | None:
+        return None if self.record_own is None else self.record_own.protocol.get("threshold")
+
+    def value(self, rule: str) -> float | None:
+        """The FID of a threshold rule (``common`` or ``own``)."""
+        return self.fid if rule == "common" else self.fid_own
 
     def to_row(self) -> dict[str, Any]:
-        rec = self.record
+        rec = self.record or self.record_own
+        t_own = self.threshold_own
+
+        def num(v, digits):
+            return "" if v is None else f"{v:.{digits}f}"
+
         return {
             "table": self.cell.table,
             "row": self.cell.row,
@@ -514,8 +542,11 @@ class CellResult:
             "method": self.cell.method,
             "overrides": json.dumps(dict(self.cell.overrides), sort_keys=True),
             "state": self.state,
-            "fid": "" if self.fid is None else f"{self.fid:.3f}",
-            "kid": "" if self.kid is None else f"{self.kid:.5f}",
+            "fid": num(self.fid, 3),
+            "kid": num(self.kid, 5),
+            "fid_own": num(self.fid_own, 3),
+            "kid_own": num(self.kid_own, 5),
+            "threshold_own": "" if t_own is None else f"{t_own:g}",
             "metric": rec.metric if rec else "",
             "n_real": rec.n_real if rec else "",
             "n_fake": rec.n_fake if rec else "",
@@ -609,19 +640,24 @@ def ensure_trained(ctx: TableContext, cell: Cell) -> None:
 
 
 def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path | None):
-    from benchmark.evaluate import evaluate_run
+    """Evaluate a cell's run at both threshold rules (each skipped when already recorded)."""
+    from benchmark.evaluate import THRESHOLD_RULES, evaluate_run
 
     if classifier is None:
         raise TableError(f"{cell.id}: no classifier to evaluate with")
 
-    return evaluate_run(
-        ctx.run_dir(cell),
-        classifier=classifier,
-        preset=ctx.preset.eval,
-        n=ctx.preset.n_eval,
-        device=ctx.device,
-        workers=ctx.workers,
-    )
+    return [
+        evaluate_run(
+            ctx.run_dir(cell),
+            classifier=classifier,
+            preset=ctx.preset.eval,
+            n=ctx.preset.n_eval,
+            device=ctx.device,
+            workers=ctx.workers,
+            threshold_rule=rule,
+        )
+        for rule in THRESHOLD_RULES
+    ]
 
 
 def run_cell(
@@ -760,8 +796,10 @@ def _classifier_fingerprint(path: Path) -> str | None:
 
 
 def cell_result(ctx: TableContext, cell: Cell, fingerprint: str | None = None) -> CellResult:
-    """A cell's state from its run directory alone: its newest FID record for the final checkpoint
-    (and, when ``fingerprint`` is given, that classifier), or how far its training got."""
+    """A cell's state from its run directory alone: its newest FID and KID records of the current
+    evaluation protocol for the final checkpoint, per threshold rule (and, when ``fingerprint`` is
+    given, that classifier), or how far its training got."""
+    from benchmark.evaluate import EVAL_VERSION
     from benchmark.records import read_records
 
     run_dir = ctx.run_dir(cell)
@@ -771,20 +809,35 @@ def cell_result(ctx: TableContext, cell: Cell, fingerprint: str | None = None) -
         return CellResult(cell, "missing", run_dir)
     if done < config.iterations:
         return CellResult(cell, f"training {done}/{config.iterations}", run_dir)
-    fid = kid = None
+    found: dict[tuple[str, str], Any] = {}
     for rec in read_records(run_dir):
         if rec.iteration != done or rec.preset != ctx.preset.eval:
             continue
+        if rec.protocol.get("eval_version") != EVAL_VERSION:
+            continue
         if fingerprint is not None and rec.classifier_fingerprint != fingerprint:
             continue
-        if rec.metric.startswith("fid_"):
-            fid = rec
-        elif rec.metric.startswith("kid_"):
-            kid = rec
-    if fid is None:
+        kind = rec.metric.split("_", 1)[0]
+        if kind in ("fid", "kid"):
+            found[(kind, rec.protocol.get("threshold_rule", "common"))] = rec
+
+    def value(kind, rule):
+        rec = found.get((kind, rule))
+        return None if rec is None else rec.value
+
+    if ("fid", "common") not in found and ("fid", "own") not in found:
         return CellResult(cell, "trained", run_dir)
+    state = "done" if ("fid", "common") in found and ("fid", "own") in found else "evaluating"
     return CellResult(
-        cell, "done", run_dir, fid.value, None if kid is None else kid.value, record=fid
+        cell,
+        state,
+        run_dir,
+        fid=value("fid", "common"),
+        kid=value("kid", "common"),
+        record=found.get(("fid", "common")),
+        fid_own=value("fid", "own"),
+        kid_own=value("kid", "own"),
+        record_own=found.get(("fid", "own")),
     )
 
 
@@ -810,10 +863,12 @@ def _fmt(values: Sequence[float | None]) -> str:
     return "/".join("-" if v is None else f"{v:.1f}" for v in values)
 
 
-def _grid(results: Sequence[CellResult]) -> dict[tuple[str, str], list[float | None]]:
+def _grid(
+    results: Sequence[CellResult], rule: str = "common"
+) -> dict[tuple[str, str], list[float | None]]:
     slots: dict[tuple[str, str], dict[int, float | None]] = {}
     for r in results:
-        slots.setdefault((r.cell.row, r.cell.col), {})[r.cell.slot] = r.fid
+        slots.setdefault((r.cell.row, r.cell.col), {})[r.cell.slot] = r.value(rule)
     return {k: [v[i] for i in sorted(v)] for k, v in slots.items()}
 
 
@@ -839,7 +894,7 @@ def _markdown_block(rows, cols, grid, corner: str) -> list[str]:
 
 
 def _describe(ctx: TableContext, results: Sequence[CellResult]) -> str:
-    recs = [r.record for r in results if r.record is not None]
+    recs = [x for r in results for x in (r.record, r.record_own) if x is not None]
     fps = sorted({r.classifier_fingerprint for r in recs})
     counts = sorted({(r.n_real, r.n_fake) for r in recs})
     text = (
@@ -859,15 +914,18 @@ def write_tables(
     outdir.mkdir(parents=True, exist_ok=True)
     cells = [r.cell for r in results]
     rows, cols = _layout(cells)
-    ours = _grid(results)
+    ours = {rule: _grid(results, rule) for rule in ("common", "own")}
     paper = _paper_grid(ctx.table, rows, cols, cells)
     pair = " (chairs/couches)" if ctx.table == "table2" else ""
     done = sum(r.state == "done" for r in results)
 
     md = [f"# {TITLES[ctx.table]}", ""]
     md += [f"## Ours{pair}: {_describe(ctx, results)}", ""]
-    md += _markdown_block(rows, cols, ours, "ours")
-    md += ["", f"{done} of {len(results)} cells done; `-` = not yet evaluated.", ""]
+    for rule in ("common", "own"):
+        md += [f"### {THRESHOLD_LABELS[rule]}", ""]
+        md += _markdown_block(rows, cols, ours[rule], "ours")
+        md += [""]
+    md += [f"{done} of {len(results)} cells done; `-` = not yet evaluated.", ""]
     md += [f"## Paper{pair}: {PAPER_NOTES[ctx.table]}", ""]
     md += _markdown_block(rows, cols, paper, "paper")
     md += [
@@ -877,13 +935,14 @@ def write_tables(
         "",
         "## Cells",
         "",
-        "| cell | state | FID | KID | metric | run |",
-        "|---|---|---|---|---|---|",
+        "| cell | state | FID @0.5 | KID @0.5 | own t | FID @own | KID @own | metric | run |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         row = r.to_row()
         md.append(
             f"| `{r.cell.id}` | {r.state} | {row['fid'] or '-'} | {row['kid'] or '-'} | "
+            f"{row['threshold_own'] or '-'} | {row['fid_own'] or '-'} | {row['kid_own'] or '-'} | "
             f"{row['metric'] or '-'} | `{r.run_dir}` |"
         )
     md_path = outdir / f"{ctx.table}.md"
@@ -925,9 +984,14 @@ def _latex(ctx: TableContext, rows, cols, ours, paper) -> str:
         r"\multicolumn{" + str(len(cols) + 1) + r"}{l}{\emph{ours (preset "
         + _tex_escape(ctx.preset.name) + ", " + _tex_escape(ctx.source) + r")}} \\",
     ]  # fmt: skip
-    for row in rows:
-        vals = [_fmt(ours.get((row, c), [])) for c in cols]
-        lines.append(" & ".join([_tex_escape(row), *vals]) + r" \\")
+    for rule in ("common", "own"):
+        lines.append(
+            r"\multicolumn{" + str(len(cols) + 1) + r"}{l}{\emph{"
+            + _tex_escape(THRESHOLD_LABELS[rule].split(" (")[0]) + r"}} \\"
+        )  # fmt: skip
+        for row in rows:
+            vals = [_fmt(ours[rule].get((row, c), [])) for c in cols]
+            lines.append(" & ".join([_tex_escape(row), *vals]) + r" \\")
     lines += [
         r"\midrule",
         r"\multicolumn{" + str(len(cols) + 1) + r"}{l}{\emph{paper (Lunz et al. 2020, ShapeNet)}} \\",

@@ -136,6 +136,8 @@ class Method:
     dataset_renderer: ClassVar[str] = "opengl"
     #: Whether the method has a neural renderer that ``TrainConfig.renderer_init`` initialises.
     has_neural_renderer: ClassVar[bool] = False
+    #: Whether ``sample`` returns volumes (3D methods); False for image generators (2D-DCGAN).
+    makes_volumes: ClassVar[bool] = True
 
     def __init__(self, config: TrainConfig, device: torch.device):
         self.config = config

@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 
 import baselines.methods  # noqa: F401  (registers dcgan in the loop's METHODS)
 from benchmark.cli import main
-from benchmark.evaluate import EvalError, evaluate_run, normal_view_ranges
+from benchmark.evaluate import (
+    OWN_THRESHOLDS,
+    EvalError,
+    choose_threshold,
+    evaluate_run,
+    normal_view_ranges,
+)
 from benchmark.fid import feature_net, metric_name
 from benchmark.records import read_records
 from iggan.checkpoint import latest_checkpoint
@@ -105,7 +113,7 @@ def test_eval_writes_fid_and_kid_records(runs, data, clf, tmp_path):
         assert rec.method == "iggan" and rec.preset == "smoke"
     p = out.protocol
     assert p["real"] == "stored" and p["fake"] == "opengl-renders"
-    assert p["threshold"] == 0.5 and p["seed"] == 0
+    assert p["threshold"] == 0.5 and p["threshold_rule"] == "common" and p["seed"] == 0
     assert p["n_samples"] == N and p["eval_preset"] == "smoke"
     spec = ImageDataset(data["cubes"]).spec
     assert p["views"] == {
@@ -194,10 +202,83 @@ def test_cli_evaluates_then_reports_already_evaluated(runs, clf, tmp_path):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     assert f"{metric_name('fid', clf[1], 4)} = " in res.output
-    assert f"appended 2 records to {run / 'metrics.jsonl'}" in res.output
+    # Both threshold rules by default, each appending its FID and KID records.
+    assert "[threshold common 0.5]" in res.output and "[threshold own " in res.output
+    assert res.output.count(f"appended 2 records to {run / 'metrics.jsonl'}") == 2
     res = CliRunner().invoke(main, [*args, "--json"])
     assert res.exit_code == 0, res.output
-    payload = json.loads(res.output.strip().splitlines()[-1])
-    assert payload["skipped"] is True and payload["n_fake"] == 4
+    payloads = [json.loads(line) for line in res.output.strip().splitlines()[-2:]]
+    assert [p["protocol"]["threshold_rule"] for p in payloads] == ["common", "own"]
+    assert all(p["skipped"] is True and p["n_fake"] == 4 for p in payloads)
     res = CliRunner().invoke(main, args)
     assert "already evaluated" in res.output
+
+
+# --------------------------------------------------------------------------------------------------
+# Threshold protocol: 0.5 for all, and each method's own threshold chosen without real images
+# --------------------------------------------------------------------------------------------------
+
+
+def _shells() -> torch.Tensor:
+    """(1, 1, 16, 16, 16): nested boxes of occupancy 0.15 (outer) > 0.35 > 0.6 > 0.9 (core)."""
+    v = torch.zeros(1, 1, 16, 16, 16)
+    for lo, occ in [(2, 0.15), (4, 0.35), (6, 0.6), (7, 0.9)]:
+        v[0, 0, lo : 16 - lo, lo : 16 - lo, lo : 16 - lo] = occ
+    return v
+
+
+@pytest.mark.parametrize(
+    "renderer, cut, known",
+    # [v > t] is the same volume for every t in [level, next level): ties go to the t nearest 0.5.
+    [("absorption-only", 0.3, 0.3), ("visual-hull", 0.3, 0.3), ("absorption-only", 0.7, 0.6)],
+)
+def test_choose_threshold_picks_the_known_t(renderer, cut, known):
+    from shapenet_render import projection
+    from shapenet_render.dataset import project_views
+
+    vols = _shells().expand(3, -1, -1, -1, -1)
+    views = [np.array([[a, e]]) for a, e in [(0.0, 20.0), (70.0, 35.0), (200.0, -10.0)]]
+    az = torch.tensor([v[0, 0] for v in views])
+    el = torch.tensor([v[0, 1] for v in views])
+
+    def render_binary(binary):
+        return project_views(renderer, 32, list(binary), views).astype(np.float64) / 255.0
+
+    target = projection.data_side_images(renderer, (vols > cut).float(), az, el, 32)
+    t, errors = choose_threshold(vols, target, render_binary)
+    assert t == pytest.approx(known)
+    assert errors[t] == min(errors.values()) and errors[t] < 1e-4
+    assert set(errors) == set(OWN_THRESHOLDS) and max(errors.values()) > 0.01
+
+
+def test_own_threshold_of_a_projection_baseline_needs_no_renderer(data, tmp_path):
+    """Visual Hull: data side = smoothed hard silhouette of [x > t], target = its generator-side
+    projection of x; no OpenGL (the pools are never touched) and no real image."""
+    from benchmark.evaluate import own_threshold
+    from iggan.methods import build_method
+
+    config = train_preset("smoke", method="visual-hull", data=str(data["cubes"]), device="cpu")
+    method = build_method(config, torch.device("cpu"))
+    z = torch.randn(6, config.z_dim, generator=torch.Generator().manual_seed(0))
+    az, el = torch.linspace(0, 300, 6), torch.linspace(-20, 50, 6)
+    t, errors = own_threshold(method, config, z, az, el, torch.device("cpu"), None, None)
+    assert t in OWN_THRESHOLDS and errors[t] == min(errors.values())
+
+
+def test_own_threshold_rule_is_recorded_beside_the_common_one(runs, clf, tmp_path):
+    run = runs["iggan"]
+    common = _eval(run, clf, tmp_path, n=8)
+    own = _eval(run, clf, tmp_path, n=8, threshold_rule="own")
+    assert not own.skipped  # a different evaluation from the common one
+    assert common.protocol["threshold_rule"] == "common" and common.protocol["threshold"] == 0.5
+    p = own.protocol
+    assert p["threshold_rule"] == "own" and p["threshold"] in OWN_THRESHOLDS
+    errors = {float(k): v for k, v in p["threshold_search"]["errors"].items()}
+    assert p["threshold"] == min(errors, key=lambda t: (errors[t], abs(t - 0.5), t))
+    assert p["threshold_search"]["samples"] == 8
+    assert _eval(run, clf, tmp_path, n=8, threshold_rule="own").skipped
+    # The 2D-DCGAN has no volumes: its own-rule evaluation has no threshold.
+    dc = _eval(runs["dcgan"], clf, tmp_path, n=8, threshold_rule="own")
+    assert dc.protocol["threshold"] is None and "threshold_search" not in dc.protocol
+    with pytest.raises(EvalError, match="threshold rule"):
+        _eval(run, clf, tmp_path, n=8, threshold_rule="median")

@@ -88,7 +88,8 @@ def test_written_tables_hold_ours_and_the_paper_labelled(tmp_path):
     ctx = _ctx(tmp_path, table="table2", preset="cpu")
     cells = tables.table2_cells(ctx.preset)
     results = [
-        tables.CellResult(c, "done", tmp_path / c.key, fid=10.0 + i) for i, c in enumerate(cells)
+        tables.CellResult(c, "done", tmp_path / c.key, fid=10.0 + i, fid_own=50.0 + i)
+        for i, c in enumerate(cells)
     ]
     results[0] = tables.CellResult(cells[0], "missing", tmp_path / cells[0].key)
     md, csv_path, tex = tables.write_tables(ctx, results)
@@ -96,10 +97,14 @@ def test_written_tables_hold_ours_and_the_paper_labelled(tmp_path):
     assert "## Ours (chairs/couches)" in text and "## Paper (chairs/couches)" in text
     assert "86.4/180.1" in text  # the paper's Retrained/OpenGL pair
     assert "-/15.0" in text  # our Retrained/OpenGL: chairs missing, couches 15.0
+    assert "-/55.0" in text  # the same at each method's own threshold, in its own block
+    assert "### FID at threshold 0.5" in text and "### FID at each method's own threshold" in text
+    assert "the paper names no evaluation threshold" in text
     rows = list(csv.DictReader(csv_path.open()))
     assert {r["source"] for r in rows} == {"ours", "paper"}
     assert sum(r["source"] == "ours" for r in rows) == len(cells)
     assert any(r["source"] == "paper" and r["fid"] == "323.5" for r in rows)
+    assert any(r["source"] == "ours" and r["fid_own"] == "55.000" for r in rows)
     assert "\\begin{tabular}" in tex.read_text() and "paper (Lunz et al. 2020" in tex.read_text()
 
 
@@ -148,6 +153,9 @@ def test_smoke_table_runs_resumes_and_collects(tmp_path, smoke_classifier):
     rows = [r for r in csv.DictReader((tmp_path / "table1.csv").open()) if r["source"] == "ours"]
     assert [r["state"] for r in rows] == ["done", "done"]
     assert all(float(r["fid"]) >= 0 and r["classifier"] for r in rows)
+    assert all(float(r["fid_own"]) >= 0 for r in rows)
+    iggan_row = next(r for r in rows if r["method"] == "iggan")
+    assert float(iggan_row["threshold_own"]) > 0  # a 3D method's own threshold is recorded
     metrics = tmp_path / "runs" / "chair-500-iggan" / "metrics.jsonl"
     n_records = len(metrics.read_text().splitlines())
     assert json.loads(metrics.read_text().splitlines()[0])["method"] == "iggan"
