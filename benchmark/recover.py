@@ -990,23 +990,107 @@ def format_table(records: list[dict[str, Any]]) -> str:
 
 
 def format_summary(records: list[dict[str, Any]]) -> str:
-    """The last evaluation of each start, one block per (method, shape, preset): a result counts
-    only if it holds from both starts."""
-    last: dict[tuple, dict[str, dict[str, Any]]] = {}
+    """The last evaluation of each start and seed, one block per (method, shape, preset,
+    overrides): a result counts only if it holds from both starts. Where a start has several
+    seeds, :func:`format_seed_statistics` follows the block."""
+    last: dict[tuple, dict[tuple[str, int], dict[str, Any]]] = {}
     for r in records:
-        last.setdefault(_variant(r), {})[r["start"]] = r
+        key = (r["start"], int(r.get("seed", 0)))
+        runs = last.setdefault(_variant(r), {})
+        if key not in runs or r["iteration"] >= runs[key]["iteration"]:
+            runs[key] = r
     lines: list[str] = []
-    for (method, shape, preset, _), by_start in last.items():
-        any_record = next(iter(by_start.values()))
+    for (method, shape, preset, _), by_run in last.items():
+        any_record = next(iter(by_run.values()))
+        if lines:
+            lines.append("")
         lines += [
             f"{method} on {shape}, preset {preset}{_overrides_text(any_record)}: "
-            "last evaluation of each start "
+            "last evaluation of each start and seed "
             f"(floors: bounding box IoU {any_record['floor_bbox_iou']:.3f}, "
             f"convex hull IoU {any_record['floor_hull_iou']:.3f})",
-            f"{'start':>8}" + "".join(f"{c:>10}" for c in _columns(any_record)),
+            f"{'start':>8}{'seed':>6}" + "".join(f"{c:>10}" for c in _columns(any_record)),
         ]
-        for start, r in by_start.items():
-            lines.append(f"{start:>8}" + format_row(r))
+        for (start, seed), r in sorted(by_run.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            lines.append(f"{start:>8}{seed:>6}" + format_row(r))
+        if any(len([k for k in by_run if k[0] == st]) > 1 for st, _ in by_run):
+            lines += ["", format_seed_statistics(list(by_run.values()))]
+    return "\n".join(lines)
+
+
+#: Scores aggregated over seeds (:func:`format_seed_statistics`): key, column name, and whether
+#: the worst seed is the lowest value (True) or the one farthest from 1 (fill). ``best_*`` read
+#: the record's best-threshold reading.
+_SEED_STATS = (
+    ("iou", "IoU", True),
+    ("cavity", "cavity", True),
+    ("fill", "fill", False),
+    ("best_iou", "IoU@t*", True),
+    ("best_cavity", "cav@t*", True),
+)
+
+
+def _score(record: dict[str, Any], key: str) -> float | None:
+    if key.startswith("best_"):
+        best = record.get("best") or {}
+        return best.get(key[5:])
+    return record.get(key)
+
+
+def seed_statistics(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per start: mean, sample standard deviation and worst seed of each score of
+    :data:`_SEED_STATS` over ``records`` (one evaluation per seed, e.g. each seed's last).
+
+    Returns ``{start: {"seeds": [...], "iteration": [...], key: {"mean", "sd", "worst",
+    "worst_seed"}}}``; the sd is None for one seed; worst = lowest (fill: farthest from 1).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for start in dict.fromkeys(r["start"] for r in records):
+        rs = sorted((r for r in records if r["start"] == start), key=lambda r: r.get("seed", 0))
+        entry: dict[str, Any] = {
+            "seeds": [int(r.get("seed", 0)) for r in rs],
+            "iteration": [int(r["iteration"]) for r in rs],
+        }
+        for key, _, lowest in _SEED_STATS:
+            pairs = [(_score(r, key), int(r.get("seed", 0))) for r in rs]
+            pairs = [p for p in pairs if p[0] is not None]
+            if not pairs:
+                continue
+            values = np.array([v for v, _ in pairs], dtype=float)
+            worst = (
+                min(pairs, key=lambda p: p[0])
+                if lowest
+                else max(pairs, key=lambda p: abs(p[0] - 1.0))
+            )
+            entry[key] = {
+                "mean": float(values.mean()),
+                "sd": float(values.std(ddof=1)) if len(values) > 1 else None,
+                "worst": float(worst[0]),
+                "worst_seed": worst[1],
+            }
+        out[start] = entry
+    return out
+
+
+def format_seed_statistics(records: list[dict[str, Any]]) -> str:
+    """``mean ± sd (worst seed)`` per start and score over one evaluation per seed."""
+    stats = seed_statistics(records)
+    head = f"{'start':>8}{'seeds':>8}{'iteration':>10}" + "".join(
+        f"{name:>22}" for _, name, _ in _SEED_STATS
+    )
+    lines = ["over seeds: mean ± sd (worst seed: value)", head]
+    for start, entry in stats.items():
+        its = sorted(set(entry["iteration"]))
+        cells = []
+        for key, _, _ in _SEED_STATS:
+            st = entry.get(key)
+            if st is None:
+                cells.append(f"{'-':>22}")
+                continue
+            sd = "" if st["sd"] is None else f"±{st['sd']:.3f}"
+            cells.append(f"{st['mean']:.3f}{sd} (s{st['worst_seed']}: {st['worst']:.2f})".rjust(22))
+        seeds = ",".join(map(str, entry["seeds"]))
+        lines.append(f"{start:>8}{seeds:>8}{'/'.join(map(str, its)):>10}" + "".join(cells))
     return "\n".join(lines)
 
 
@@ -1023,8 +1107,10 @@ __all__ = [
     "convex_hull_mask",
     "format_header",
     "format_row",
+    "format_seed_statistics",
     "format_summary",
     "format_table",
+    "seed_statistics",
     "parse_train_overrides",
     "read_records",
     "recover",

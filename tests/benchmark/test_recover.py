@@ -325,3 +325,39 @@ def test_best_threshold_reads_a_faint_shape_where_it_is_drawn():
     # Filled hull: the search cannot make a filled cavity look kept.
     hull = truth.hull.astype(np.float32)[None]
     assert score_volumes(hull, truth)["best"]["cavity"] == 0.0
+
+
+def _record(seed: int, start: str, iteration: int, iou: float, fill: float) -> dict:
+    return {
+        "method": "visual-hull", "shape": "procedural:bathtub:3", "preset": "cpu",
+        "train_overrides": {}, "start": start, "seed": seed, "iteration": iteration,
+        "minutes": 1.0, "iou": iou, "cavity": 1.0 - iou, "cavity_bbox": 0.5, "fill": fill,
+        "best": {"threshold": 0.3, "iou": iou + 0.01, "cavity": 0.5},
+        "floor_bbox_iou": 0.5, "floor_hull_iou": 0.6,
+    }  # fmt: skip
+
+
+def test_seed_statistics_give_mean_sd_and_worst_seed_of_each_seeds_last_evaluation():
+    from benchmark.recover import format_summary, seed_statistics
+
+    records = [
+        _record(0, "empty", 300, 0.10, 1.0),  # an earlier evaluation: not the seed's last
+        _record(0, "empty", 600, 0.50, 1.2),
+        _record(1, "empty", 600, 0.60, 0.7),
+        _record(2, "empty", 600, 0.40, 1.1),
+        _record(0, "full", 600, 0.30, 1.0),
+    ]
+    last = [r for r in records if r["iteration"] == 600]
+    stats = seed_statistics(last)
+    empty = stats["empty"]
+    assert empty["seeds"] == [0, 1, 2]
+    assert empty["iou"]["mean"] == pytest.approx(0.5)
+    assert empty["iou"]["sd"] == pytest.approx(0.1)  # sample sd of 0.5, 0.6, 0.4
+    assert (empty["iou"]["worst"], empty["iou"]["worst_seed"]) == (0.40, 2)
+    assert (empty["fill"]["worst"], empty["fill"]["worst_seed"]) == (0.7, 1)  # farthest from 1
+    assert empty["best_iou"]["mean"] == pytest.approx(0.51)
+    assert stats["full"]["iou"]["sd"] is None  # one seed
+    text = format_summary(records)
+    assert "0.500±0.100 (s2: 0.40)" in text
+    # every seed's last evaluation is listed, the earlier one is not
+    assert len([ln for ln in text.splitlines() if ln.strip().startswith("empty ")]) == 4
