@@ -107,3 +107,26 @@ def test_overrides_ignore_none_and_pretrain_config_matches_run():
     for name in ("voxel_res", "image_res", "view_volume_res", "r_channels_3d", "r_channels_2d"):
         assert getattr(p, name) == getattr(CPU, name)
     assert p.on == "cubes" and p.lr == 1e-3 and p.iterations == 400
+
+
+def test_each_method_has_its_own_cpu_preset(monkeypatch):
+    from iggan import config as config_mod
+
+    # The shipped departures: each is in the method's preset, departs from the paper, says why.
+    for method, fields in config_mod.CPU_METHOD_DEPARTURES.items():
+        cfg = preset("cpu", method=method)
+        for name, (value, why) in fields.items():
+            assert getattr(cfg, name) == value != getattr(PAPER, name), (method, name)
+            assert len(why) > 40, (method, name)
+        assert preset("paper", method=method) == dataclasses.replace(PAPER, method=method)
+    # The machinery: cpu and smoke take a method's own values, explicit overrides still win,
+    # other methods and the paper preset are untouched.
+    monkeypatch.setattr(
+        config_mod, "CPU_METHOD_DEPARTURES", {"absorption-only": {"lr_g": (1e-3, "why " * 11)}}
+    )
+    assert preset("cpu", method="absorption-only").lr_g == 1e-3
+    assert preset("smoke", method="absorption-only").lr_g == 1e-3
+    assert preset("cpu", method="absorption-only", lr_g=5e-4).lr_g == 5e-4
+    assert preset("cpu", method="visual-hull").lr_g == CPU.lr_g
+    assert preset("paper", method="absorption-only").lr_g == PAPER.lr_g
+    assert preset("cpu").lr_g == CPU.lr_g  # no method: the shared preset

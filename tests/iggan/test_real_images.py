@@ -129,3 +129,19 @@ def test_lvp_views_stay_in_range_and_change_between_epochs(data):
         assert np.all(np.abs(per_epoch[e] - per_epoch[e - 1]).max(axis=1) > 1e-3)
     real = RealImages(ds, batch_size=5, seed=0)
     assert real.fresh and real.pooled
+
+
+def test_info_and_render_help_say_how_each_mode_trains(data):
+    from click.testing import CliRunner
+
+    from benchmark.cli import main
+    from shapenet_render.dataset import info
+
+    lvp = info(data[("visual-hull", "lvp")])
+    assert "fresh views every epoch within the limited viewpoints" in lvp
+    assert "evaluated over 360 deg" in lvp and "own image formation" in lvp
+    assert "fresh views every epoch" in info(data[("opengl", "unlimited")])
+    assert "the stored images, reshuffled every epoch" in info(data[("opengl", "500")])
+    help_text = " ".join(CliRunner().invoke(main, ["render", "--help"]).output.split())
+    assert "like unlimited, fresh views each epoch" in help_text
+    assert "evaluated over 360 deg" in help_text
