@@ -190,7 +190,7 @@ def make_train_command(method: str, help_text: str, skip: Iterable[str] = ()) ->
             else:
                 if data is None:
                     raise click.UsageError("--data FILE.h5 is required (or --resume --outdir RUN)")
-                config = dataclasses.replace(preset(preset_name), method=method, **over)
+                config = preset(preset_name, method=method, **over)
                 outdir = outdir or Path("runs") / f"{method}-{data.stem}-{preset_name}"
             config.validate()
         except _library_errors() as exc:

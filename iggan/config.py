@@ -358,13 +358,31 @@ SMOKE = replace(
 
 _PRESETS: dict[str, TrainConfig] = {"paper": PAPER, "cpu": CPU, "smoke": SMOKE}
 
+#: Each baseline's own ``cpu`` departures from the paper (applied to ``cpu`` and the ``smoke``
+#: preset derived from it), calibrated on the baseline itself with ``igbench bench recover`` from
+#: both starts instead of inherited from IG-GAN's calibration (:data:`CPU_DEPARTURES`).
+#: method -> field -> (value, why). A field not listed is the shared preset's (the sizes, batch
+#: and iterations apply to every method); ``paper`` is the paper's for every method.
+CPU_METHOD_DEPARTURES: dict[str, dict[str, tuple[Any, str]]] = {}
+
+
+def method_preset(name: str, method: str) -> TrainConfig:
+    """The named preset for ``method``: the shared preset with the method's own departures
+    (:data:`CPU_METHOD_DEPARTURES`, for ``cpu`` and ``smoke``)."""
+    if name not in _PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    own = CPU_METHOD_DEPARTURES.get(method, {}) if name in ("cpu", "smoke") else {}
+    return replace(_PRESETS[name], method=method, **{k: v for k, (v, _) in own.items()})
+
 
 def preset(name: str, **overrides) -> TrainConfig:
     """The named preset (``paper``, ``cpu`` or ``smoke``) with fields replaced by ``overrides``
-    (an explicit None sets an optional field to None)."""
+    (an explicit None sets an optional field to None). With ``method=...`` among the overrides,
+    the method's own preset (:func:`method_preset`) is the base."""
     if name not in _PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return _replace(_PRESETS[name], overrides)
+    base = _PRESETS[name] if "method" not in overrides else method_preset(name, overrides["method"])
+    return _replace(base, overrides)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -526,6 +544,8 @@ def pretrain_config_for(cfg: TrainConfig, on: str | None = None) -> PretrainConf
 __all__ = [
     "CPU",
     "CPU_DEPARTURES",
+    "CPU_METHOD_DEPARTURES",
+    "method_preset",
     "PAPER",
     "SMOKE",
     "ConfigError",
