@@ -130,19 +130,6 @@ class TrainConfig:
     average, with BatchNorm statistics recomputed for it from 8 batches of fixed latents. None =
     sample from the trained G itself (paper)."""
 
-    g_straight_through: bool = False
-    """G step on the binary volume: R_phi renders x_d = [x_c > t] (the volume whose off-the-shelf
-    render D sees, where R_phi's L2 fit holds) and the gradient passes straight through to x_c
-    (:func:`iggan.losses.straight_through`). False = eq. 7 on x_c itself (paper)."""
-
-    g_binary_weight: float = 0.0
-    """Weight of a penalty on undecided voxels added to G's loss: the mean of 4 x_c (1 - x_c)
-    (0 at occupancy 0 or 1, 1 at 0.5; :func:`iggan.losses.binary_penalty`). 0 = none (paper: the
-    random thresholds alone push x_c towards a binary volume)."""
-    g_binary_start: int = 0
-    """First iteration (0-based) of the ``g_binary_weight`` penalty, so that an empty start can
-    grow its shape through the intermediate occupancies first."""
-
     # -- bookkeeping ----------------------------------------------------------------------------
     log_every: int = 50
     """Iterations between JSON-lines log records (each averages the iterations since the last)."""
@@ -188,7 +175,7 @@ class TrainConfig:
         need(_pow2(self.r_downsample), "r_downsample", "must be a power of two")
         need(self.batch_size >= 1, "batch_size", "must be >= 1")
         need(self.iterations >= 0, "iterations", "must be >= 0")
-        for name in ("lr_g", "lr_d", "lr_r", "dom_weight", "g_binary_weight", "g_binary_start"):
+        for name in ("lr_g", "lr_d", "lr_r", "dom_weight"):
             need(getattr(self, name) >= 0, name, "must be >= 0")
         for name in ("beta1", "beta2"):
             need(0 <= getattr(self, name) < 1, name, "must be in [0, 1)")
@@ -262,8 +249,28 @@ def _pow2(x: int) -> bool:
     return x >= 1 and x & (x - 1) == 0
 
 
+#: Switches that earlier versions saved and that no longer exist (docs/benchmarks.md measured
+#: them not helping), with the value that meant "off". A saved config with a switch off loads
+#: (its math is this version's); on, it is refused, since this version cannot train or resume it.
+REMOVED_SWITCHES: dict[str, Any] = {"g_straight_through": False, "g_binary_weight": 0.0}
+#: Saved fields that only qualified a removed switch; dropped with it.
+REMOVED_WITH_SWITCHES = ("g_binary_start",)
+
+
 def _from_dict(cls, data: dict[str, Any]):
     names = {f.name for f in fields(cls)}
+    data = dict(data)
+    for name, off in REMOVED_SWITCHES.items():
+        if name in data and name not in names:
+            if data[name] != off:
+                raise ConfigError(
+                    f"{name}={data[name]!r}: a setting this version of igbench no longer has "
+                    f"(removed: it did not help); only {off!r} loads"
+                )
+            del data[name]
+    for name in REMOVED_WITH_SWITCHES:
+        if name not in names:
+            data.pop(name, None)
     unknown = sorted(set(data) - names)
     if unknown:
         raise ConfigError(f"unknown {cls.__name__} fields: {', '.join(unknown)}")

@@ -70,27 +70,6 @@ def binarize(x_c: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (x_c.detach() > t).to(x_c.dtype)
 
 
-def straight_through(x_c: torch.Tensor, x_d: torch.Tensor) -> torch.Tensor:
-    """x_d in the forward pass, with x_c's gradient in the backward pass (a straight-through
-    estimator): ``x_d + x_c - x_c.detach()``. Not the paper's (eq. 7 renders x_c itself); the
-    ``g_straight_through`` setting uses it so that R_phi renders, in the G step, the binary volume
-    D sees, where its L2 fit to the off-the-shelf renderer holds.
-
-    x_c : continuous volume attached to G's graph. x_d : its binarisation (same shape, detached).
-    """
-    if x_d.shape != x_c.shape:
-        raise ValueError(f"x_d {tuple(x_d.shape)} and x_c {tuple(x_c.shape)} differ")
-    return x_d.detach() + (x_c - x_c.detach())
-
-
-def binary_penalty(x_c: torch.Tensor) -> torch.Tensor:
-    """Mean of 4 x_c (1 - x_c) over every voxel: 0 where a voxel is 0 or 1, 1 where it is 0.5.
-    Not the paper's; ``g_binary_weight`` adds it to G's loss so that the volume whose thresholds
-    D judges, and the volume R_phi renders for G, become the same binary shape. Returns a scalar.
-    """
-    return (4.0 * x_c * (1.0 - x_c)).mean()
-
-
 def renderer_l2(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """L2 renderer loss (eq. 5): mean over batch and pixels of (R_phi(x_d) - R_d(x_d))^2.
 

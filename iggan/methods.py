@@ -61,7 +61,6 @@ class Batch:
     azimuth, elevation : (B,) float degrees, one fresh view per generated sample, drawn from the
         dataset's view distribution.
     thresholds : (B,) float in [0, 1), one binarisation threshold per volume (section 4.1).
-    iteration : the loop's iteration (0-based), for settings that start at an iteration.
     """
 
     real: torch.Tensor
@@ -69,7 +68,6 @@ class Batch:
     azimuth: torch.Tensor
     elevation: torch.Tensor
     thresholds: torch.Tensor
-    iteration: int
 
 
 @dataclass
@@ -83,14 +81,12 @@ class Fake:
         neural renders), or None.
     cam_c : (B, 1, M, M, M) camera-frame x_c from the G step, detached (the R step renders it
         again with DOM; the view transform is a large share of a CPU iteration), or None.
-    cam_d : the same for x_d, when the G step rendered x_d (``g_straight_through``), or None.
     """
 
     x_c: torch.Tensor
     x_d: torch.Tensor | None = None
     neural: torch.Tensor | None = None
     cam_c: torch.Tensor | None = None
-    cam_d: torch.Tensor | None = None
 
 
 @contextlib.contextmanager
@@ -333,8 +329,7 @@ class IGGAN(Method):
     def generate(self, batch: Batch) -> Fake:
         self.G.train()
         x_c = self.G(batch.z)
-        need_d = self.needs_offtheshelf or self.config.g_straight_through
-        x_d = losses.binarize(x_c, batch.thresholds) if need_d else None
+        x_d = losses.binarize(x_c, batch.thresholds) if self.needs_offtheshelf else None
         return Fake(x_c=x_c, x_d=x_d)
 
     def offtheshelf_volumes(self, fake: Fake) -> np.ndarray | None:
@@ -344,28 +339,16 @@ class IGGAN(Method):
 
     def g_step(self, batch: Batch, fake: Fake) -> dict[str, float]:
         # Gradients reach G only through R_phi: R and D are frozen, and the loss is eq. 7's
-        # non-saturating -log D(R_phi(x_c)), computed with a log-sigmoid of D's logits. With
-        # g_straight_through, R_phi renders x_d (what D sees) and the gradient passes to x_c.
-        st = self.config.g_straight_through
-        volume = losses.straight_through(fake.x_c, fake.x_d) if st else fake.x_c
+        # non-saturating -log D(R_phi(x_c)), computed with a log-sigmoid of D's logits.
         with frozen(self.R, self.D):
-            cam = self.to_camera(volume, batch.azimuth, batch.elevation)
+            cam = self.to_camera(fake.x_c, batch.azimuth, batch.elevation)
             neural = self.run_r(cam)
             loss = losses.g_loss_nonsaturating(self.D(neural))
         value = self._check("loss_g", loss)
-        stats = {"loss_g": value}
-        c = self.config
-        if c.g_binary_weight > 0 and batch.iteration >= c.g_binary_start:
-            penalty = losses.binary_penalty(fake.x_c)
-            stats["loss_g_binary"] = self._check("loss_g_binary", penalty)
-            loss = loss + c.g_binary_weight * penalty
         self._update("G", loss)
         fake.neural = neural.detach()
-        if st:
-            fake.cam_d = cam.detach()
-        else:
-            fake.cam_c = cam.detach()
-        return stats
+        fake.cam_c = cam.detach()
+        return {"loss_g": value}
 
     def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
         c = self.config
@@ -407,15 +390,12 @@ class IGGAN(Method):
             raise ValueError("the R step needs x_d and its off-the-shelf renders")
         b = rendered.shape[0]
         az, el = batch.azimuth, batch.elevation
-        cam_d = fake.cam_d  # the G step's, when it rendered x_d (g_straight_through)
-        if cam_d is None:
-            cam_d = self.to_camera(fake.x_d, az, el)
+        cam_d = self.to_camera(fake.x_d, az, el)
         with frozen(self.D):
             if c.use_dom:
                 # R_phi on x_d (for L2) and on x_c (for DOM) in one forward: RenderNet has no batch
                 # statistics, so each sample is rendered independently. x_c is detached (this
-                # phase trains R only); its camera-frame volume is the G step's unless that step
-                # rendered x_d.
+                # phase trains R only); its camera-frame volume is the G step's.
                 cam_c = fake.cam_c
                 if cam_c is None:
                     cam_c = self.to_camera(fake.x_c.detach(), az, el)

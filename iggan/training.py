@@ -714,7 +714,6 @@ def train(
                     azimuth=az.to(device),
                     elevation=el.to(device),
                     thresholds=thresholds.to(device),
-                    iteration=it,
                 )
                 fake = method.generate(batch)
 

@@ -133,3 +133,18 @@ def test_each_method_has_its_own_cpu_preset(monkeypatch):
     assert preset("cpu", method="visual-hull").lr_g == CPU.lr_g
     assert preset("paper", method="absorption-only").lr_g == PAPER.lr_g
     assert preset("cpu").lr_g == CPU.lr_g  # no method: the shared preset
+
+
+def test_configs_saved_with_removed_switches_load_only_when_they_were_off():
+    saved = json.loads(preset("cpu", data="x.h5").to_json())
+    old = saved | {"g_straight_through": False, "g_binary_weight": 0.0, "g_binary_start": 600}
+    assert TrainConfig.from_dict(old) == preset("cpu", data="x.h5")
+    with pytest.raises(ConfigError, match="g_binary_weight=1.0: a setting this version"):
+        TrainConfig.from_dict(saved | {"g_binary_weight": 1.0, "g_binary_start": 600})
+    with pytest.raises(ConfigError, match="g_straight_through=True"):
+        TrainConfig.from_dict(saved | {"g_straight_through": True})
+    with pytest.raises(ConfigError, match="unknown TrainConfig fields: g_other"):
+        TrainConfig.from_dict(saved | {"g_other": 1})
+    assert not {"g_straight_through", "g_binary_weight", "g_binary_start"} & {
+        f.name for f in dataclasses.fields(TrainConfig)
+    }

@@ -10,7 +10,6 @@ import torch
 from iggan.losses import (
     DOM_WEIGHT,
     binarize,
-    binary_penalty,
     d_loss,
     dom_loss,
     g_loss_nonsaturating,
@@ -19,7 +18,6 @@ from iggan.losses import (
     renderer_l2,
     renderer_loss,
     sample_thresholds,
-    straight_through,
 )
 
 
@@ -102,26 +100,3 @@ def test_binarize_uses_each_volumes_own_threshold():
     assert counts[0] > counts[1] > counts[2]
     with pytest.raises(ValueError):
         binarize(x_c, torch.tensor([0.5]))
-
-
-def test_straight_through_forwards_x_d_and_passes_the_gradient_to_x_c():
-    x_c = torch.rand(2, 1, 3, 3, 3, requires_grad=True)
-    x_d = binarize(x_c, torch.tensor([0.3, 0.7]))
-    out = straight_through(x_c, x_d)
-    assert torch.equal(out, x_d)  # the forward value is the binary volume
-    w = torch.randn_like(x_c)
-    (out * w).sum().backward()
-    torch.testing.assert_close(x_c.grad, w)  # d out / d x_c is the identity
-    with pytest.raises(ValueError):
-        straight_through(x_c, x_d[:1])
-
-
-def test_binary_penalty_is_zero_on_binary_volumes_and_pushes_voxels_to_the_nearer_end():
-    assert float(binary_penalty(torch.tensor([0.0, 1.0, 0.0, 1.0]))) == 0.0
-    assert float(binary_penalty(torch.full((2, 3), 0.5))) == 1.0
-    x = torch.tensor([0.1, 0.4, 0.6, 0.9], requires_grad=True)
-    penalty = binary_penalty(x)
-    torch.testing.assert_close(penalty, (4 * x * (1 - x)).mean())
-    (grad,) = torch.autograd.grad(penalty, [x])
-    # a gradient step (x - grad) lowers voxels below 0.5 and raises those above
-    assert grad[0] > 0 and grad[1] > 0 and grad[2] < 0 and grad[3] < 0

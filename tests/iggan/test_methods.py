@@ -33,7 +33,6 @@ def _batch(m: IGGAN) -> Batch:
         azimuth=torch.rand(b, generator=g) * 360,
         elevation=torch.rand(b, generator=g) * 90 - 30,
         thresholds=losses.sample_thresholds(b, generator=g),
-        iteration=0,
     )
 
 
@@ -84,59 +83,6 @@ def test_g_gradient_is_exactly_the_gradient_through_r_phi():
     m.g_step(batch, fake)
     for p, e in zip(m.G.parameters(), expected, strict=True):
         torch.testing.assert_close(p.grad, e)
-
-
-def test_binary_penalty_joins_the_g_loss_from_its_start_iteration():
-    """g_binary_weight: before g_binary_start the G step is eq. 7 alone; from it on, G's gradient
-    is that of -log D(R_phi(T(x_c))) + weight * mean 4 x_c (1 - x_c)."""
-    weight = 0.5
-    m = _method(g_binary_weight=weight, g_binary_start=3)
-    ref = _method(g_binary_weight=weight, g_binary_start=3)
-    batch = _batch(m)
-    fake = ref.generate(batch)
-    adversarial = losses.g_loss_nonsaturating(
-        ref.D.eval()(ref.render_neural(fake.x_c, batch.azimuth, batch.elevation))
-    )
-    penalty = losses.binary_penalty(fake.x_c)
-    m.optimizers["G"].step = lambda: None
-    for iteration, with_penalty in ((2, False), (3, True)):
-        loss = adversarial + weight * penalty if with_penalty else adversarial
-        expected = torch.autograd.grad(loss, list(ref.G.parameters()), retain_graph=True)
-        m.G.zero_grad(set_to_none=True)
-        step_batch = dataclasses.replace(batch, iteration=iteration)
-        stats = m.g_step(step_batch, m.generate(step_batch))
-        assert ("loss_g_binary" in stats) == with_penalty, iteration
-        if with_penalty:
-            torch.testing.assert_close(stats["loss_g_binary"], float(penalty.detach()))
-        torch.testing.assert_close(stats["loss_g"], float(adversarial.detach()))
-        for p, e in zip(m.G.parameters(), expected, strict=True):
-            torch.testing.assert_close(p.grad, e)
-
-
-def test_straight_through_g_step_renders_x_d_and_its_gradient_reaches_g_through_x_c():
-    """g_straight_through: the G step's loss is -log D(R_phi(T(x_d))) and its gradient is that
-    loss's gradient w.r.t. the rendered volume, passed to x_c unchanged; the R step reuses the
-    camera-frame x_d and renders x_c itself for DOM."""
-    m = _method(g_straight_through=True)
-    batch = _batch(m)
-    ref = _method(g_straight_through=True)
-    fake = ref.generate(batch)
-    volume = fake.x_d.clone().requires_grad_(True)
-    loss = losses.g_loss_nonsaturating(
-        ref.D.eval()(ref.render_neural(volume, batch.azimuth, batch.elevation))
-    )
-    (grad_volume,) = torch.autograd.grad(loss, [volume])
-    expected = torch.autograd.grad(fake.x_c, list(ref.G.parameters()), grad_volume)
-    fake = m.generate(batch)
-    m.optimizers["G"].step = lambda: None
-    stats = m.g_step(batch, fake)
-    torch.testing.assert_close(stats["loss_g"], float(loss.detach()))
-    for p, e in zip(m.G.parameters(), expected, strict=True):
-        torch.testing.assert_close(p.grad, e)
-    assert fake.cam_c is None and fake.cam_d is not None
-    torch.testing.assert_close(fake.cam_d, m.to_camera(fake.x_d, batch.azimuth, batch.elevation))
-    stats = m.r_step(batch, fake, _rendered(m))
-    assert {"loss_r", "loss_r_l2", "loss_dom"} <= set(stats)
 
 
 def test_d_step_updates_only_d_and_uses_the_opengl_renders():
