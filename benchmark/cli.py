@@ -712,6 +712,7 @@ def _register_commands() -> None:
     from benchmark.cli_eval import classifier, eval_cmd, fid_cmd
     from benchmark.cli_tables import demo, table_commands
     from benchmark.cli_train import make_train_command, pretrain_renderer, sample_cmd, train
+    from iggan.config import UNUSED_FIELDS
 
     main.add_command(classifier)
     main.add_command(fid_cmd)
@@ -734,7 +735,7 @@ def _register_commands() -> None:
         ("dcgan", "Train the 2D-DCGAN baseline (images only) on an OpenGL dataset."),
     ]:
         if method not in train.commands:
-            train.add_command(make_train_command(method, text))
+            train.add_command(make_train_command(method, text, skip=UNUSED_FIELDS[method]))
 
 
 def _source(spec: str):

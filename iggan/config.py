@@ -403,6 +403,32 @@ CPU_METHOD_SETTINGS: dict[str, dict[str, tuple[Any, str]]] = {
 }
 
 
+#: TrainConfig fields that only a method with a neural renderer (IG-GAN) reads.
+NEURAL_RENDERER_FIELDS = frozenset(
+    {
+        "volume_res",
+        "r_channels_3d",
+        "r_channels_2d",
+        "r_downsample",
+        "r_bfloat16",
+        "lr_r",
+        "use_dom",
+        "dom_weight",
+        "renderer_mode",
+        "d_input",
+        "renderer_init",
+    }
+)
+#: Per method, the TrainConfig fields it never reads (``igbench train METHOD`` offers no option
+#: for them). Kept here, beside the presets, so the CLI can know it without importing torch.
+UNUSED_FIELDS: dict[str, frozenset[str]] = {
+    "iggan": frozenset(),
+    "visual-hull": NEURAL_RENDERER_FIELDS,
+    "absorption-only": NEURAL_RENDERER_FIELDS,
+    "dcgan": NEURAL_RENDERER_FIELDS | {"voxel_res", "g_out_bias"},
+}
+
+
 def method_preset(name: str, method: str) -> TrainConfig:
     """The named preset for ``method``: the shared preset with the method's own departures
     (:data:`CPU_METHOD_SETTINGS`, for ``cpu`` and ``smoke``)."""
@@ -582,6 +608,8 @@ __all__ = [
     "CPU",
     "CPU_DEPARTURES",
     "CPU_METHOD_SETTINGS",
+    "NEURAL_RENDERER_FIELDS",
+    "UNUSED_FIELDS",
     "method_preset",
     "PAPER",
     "SMOKE",

@@ -90,3 +90,24 @@ def test_pretrain_renderer_on_cubes_then_train_from_it(tmp_path, monkeypatch, bo
                   "cubes", "--iterations", 1, "--outdir", tmp_path / "run", "--no-progress",
                   "--render-workers", 0)  # fmt: skip
     assert res.exit_code == 0, res.output
+
+
+def test_baseline_commands_offer_only_the_fields_they_read():
+    from benchmark.cli import main
+
+    def options(method):
+        out = CliRunner().invoke(main, ["train", method, "--help"]).output
+        return {w.strip(",") for w in out.split() if w.startswith("--")}
+
+    iggan, vh, dcgan = options("iggan"), options("visual-hull"), options("dcgan")
+    renderer_only = {"--dom-weight", "--renderer-init", "--lr-r", "--r-channels-3d", "--d-input"}
+    assert renderer_only <= iggan
+    assert not renderer_only & vh and not renderer_only & dcgan
+    assert {"--d-gate-accuracy", "--g-out-bias", "--voxel-res", "--lr-g"} <= vh
+    assert "--voxel-res" not in dcgan and "--g-out-bias" not in dcgan and "--lr-g" in dcgan
+    # A baseline's dry run shows its own preset values.
+    out = CliRunner().invoke(
+        main, ["train", "absorption-only", "--preset", "cpu", "--data", "x.h5", "--dry-run"]
+    )
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output[: out.output.rindex("}") + 1])["d_gate_accuracy"] is None
