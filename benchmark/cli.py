@@ -280,11 +280,18 @@ def render(
         raise click.ClickException(
             f"{target}.parts holds an interrupted run; drop --no-resume to continue it or pass --overwrite"
         )
+    from shapenet_render.sources.registry import get_source
+
+    try:  # a bad source is one line, before any progress bar starts
+        shapes = get_source(spec.source)
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
     bar = _progress_bar("rendering", unit="img")
     views = spec.n_views  # the bar counts images (models x views), so its rate is images/s
     summary = render_dataset(
         spec,
         out=target,
+        source=shapes,
         workers=workers,
         overwrite=overwrite,
         shard=parse_shard(shard),

@@ -188,3 +188,14 @@ def test_bad_arguments_get_one_clear_line(tmp_path):
     assert r.returncode != 0 and "0 <= i < n" in r.stderr
     r = _igbench("info", str(tmp_path / "nope.h5"))
     assert r.returncode != 0 and "nope.h5: no such dataset file" in r.stderr
+    # A bad shape source: one line on stderr, before any progress bar, nothing written.
+    for source, why in [
+        ("meshdir:/does/not/exist", "folder /does/not/exist does not exist"),
+        ("nosuch", "unknown shape source 'nosuch'"),
+    ]:
+        r = _igbench("render", "--category", "chairs", "--preset", "smoke", "--source", source,
+                     "--out", str(tmp_path / "s.h5"))  # fmt: skip
+        assert r.returncode == 1 and r.stderr.startswith("Error: ")
+        assert why in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "Traceback" not in r.stderr and "rendering" not in r.stderr
+        assert not (tmp_path / "s.h5").exists() and not (tmp_path / "s.h5.parts").exists()
