@@ -286,7 +286,7 @@ def test_smoke_run_of_a_baseline(tmp_path):
     r = igbench("bench", "recover-summary", str(out))
     assert r.returncode == 0, r.stderr
     assert "absorption-only on procedural:sofa:3, preset smoke: last evaluation" in r.stdout
-    assert re.search(r"^\s+full\s+\d+\.\d\d\s+1\s", r.stdout, re.M)
+    assert re.search(r"^\s+full\s+0\s+\d+\.\d\d\s+1\s", r.stdout, re.M)
     r = igbench("bench", "recover-summary", str(out / "data"))
     assert r.returncode == 1 and "no readable recover records" in r.stderr
 
