@@ -339,14 +339,15 @@ def _render_stream(
 
 
 def _sample_batches(
-    method, z, az, el, batch: int, device: torch.device
+    method, z, az, el, batch: int, device: torch.device, volumes_only: bool = True
 ) -> Iterator[tuple[dict[str, torch.Tensor], slice]]:
-    """``method.sample`` over consecutive slices of the drawn latents and views (eval mode)."""
+    """``method.sample`` over consecutive slices of the drawn latents and views (eval mode);
+    ``volumes_only=False`` also returns the method's own images."""
     for start in range(0, len(z), batch):
         sl = slice(start, start + batch)
         with torch.no_grad():
             out = method.sample(
-                z[sl].to(device), az[sl].to(device), el[sl].to(device), volumes_only=True
+                z[sl].to(device), az[sl].to(device), el[sl].to(device), volumes_only=volumes_only
             )
         yield out, sl
 
@@ -409,7 +410,8 @@ def own_threshold(
     from shapenet_render.pool import RenderItem
 
     volumes, targets = [], []
-    for out, _ in _sample_batches_full(method, z, az, el, config.batch_size or 64, device):
+    batches = _sample_batches(method, z, az, el, config.batch_size or 64, device, False)
+    for out, _ in batches:
         volumes.append(out["volumes"].cpu())
         targets.append(((out["images"].cpu().float() + 1.0) * 0.5).clamp(0.0, 1.0))
     vols, target = torch.cat(volumes), torch.cat(targets)
@@ -427,15 +429,6 @@ def own_threshold(
         return imgs.astype(np.float64) / 255.0
 
     return choose_threshold(vols, target, render_binary)
-
-
-def _sample_batches_full(method, z, az, el, batch: int, device: torch.device):
-    """``method.sample`` with its images (eval mode) over consecutive slices."""
-    for start in range(0, len(z), batch):
-        sl = slice(start, start + batch)
-        with torch.no_grad():
-            out = method.sample(z[sl].to(device), az[sl].to(device), el[sl].to(device))
-        yield out, sl
 
 
 def _generated_images(
