@@ -556,9 +556,8 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
 @click.option(
     "--minutes",
     type=click.FloatRange(0, min_open=True),
-    default=30.0,
-    show_default=True,
-    help="Training wall-clock budget per start.",
+    default=None,
+    help="Training wall-clock cap per start (default: none with --iterations, else 30).",
 )
 @click.option(
     "--start",
@@ -575,10 +574,12 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
     help="Iterations between evaluations (each chunk resumes the last checkpoint).",
 )
 @click.option(
+    "--iterations",
     "--max-iterations",
+    "max_iterations",
     type=click.IntRange(1),
     default=None,
-    help="Also stop each start at this many iterations.",
+    help="Iterations per start: the budget that compares across machines.",
 )
 @click.option(
     "--views",
@@ -588,6 +589,21 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
     help="Random views of the shape in the dataset.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--seeds",
+    default=None,
+    metavar="LIST",
+    help="Comma-separated seeds, e.g. 0,1,2: one run per seed in OUTDIR/seed-<s>, then the "
+    "mean, sd and worst seed of each score (replaces --seed).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="With --seeds: runs at once, as separate processes (logs in OUTDIR/logs/). On 2 cores "
+    "the cpu preset's one-thread runs go two at a time.",
+)
 @click.option(
     "--set",
     "settings",
@@ -619,6 +635,8 @@ def bench_recover_cmd(
     max_iterations,
     views,
     seed,
+    seeds,
+    jobs,
     settings,
     outdir,
     resume,
@@ -632,7 +650,8 @@ def bench_recover_cmd(
 
     \b
     Examples:
-      igbench bench recover --method iggan --shape procedural:bathtubs:3 --minutes 30
+      igbench bench recover --method iggan --shape procedural:bathtubs:3 --iterations 1500
+      igbench bench recover --iterations 1500 --seeds 0,1,2 --jobs 2   # mean, sd, worst seed
       igbench bench recover --method visual-hull --shape procedural:couch:3 --start both
       igbench bench recover --preset smoke --max-iterations 4 --eval-every 2 --views 16
       igbench bench recover --minutes 10 --set d_gate_accuracy=0.9 --outdir runs/try-gate
@@ -646,10 +665,21 @@ def bench_recover_cmd(
         format_row,
         format_summary,
         parse_train_overrides,
+        read_records,
         recover,
     )
 
     errors = library_errors()
+    if minutes is None and max_iterations is None:
+        minutes = 30.0
+    try:
+        seed_list = [int(x) for x in seeds.split(",") if x.strip()] if seeds else None
+    except ValueError:
+        raise click.ClickException(
+            f"--seeds {seeds!r}: expected comma-separated integers"
+        ) from None
+    if seed_list is not None and (not seed_list or len(set(seed_list)) != len(seed_list)):
+        raise click.ClickException(f"--seeds {seeds!r}: expected distinct integers, e.g. 0,1,2")
     try:
         config = RecoverConfig(
             method=method,
@@ -668,7 +698,18 @@ def bench_recover_cmd(
         raise click.ClickException(str(exc).splitlines()[0]) from exc
     click.echo(f"config: {config.to_json()}")
     click.echo(f"output: {config.out_path}")
+    if seed_list is not None:
+        click.echo(
+            "seeds: " + ", ".join(f"{s} -> {config.out_path / f'seed-{s}'}" for s in seed_list)
+        )
     if dry_run:
+        return
+    if seed_list is not None:
+        outs = _recover_seeds(config, seed_list, jobs, settings, resume)
+        records = [r for out in outs for r in read_records(out)]
+        click.echo("")
+        click.echo(format_summary(records))
+        click.echo("records: " + ", ".join(str(out / "recover.jsonl") for out in outs))
         return
     shown: set[str] = set()
 
@@ -687,6 +728,57 @@ def bench_recover_cmd(
     click.echo(f"records: {result.outdir / 'recover.jsonl'}")
     if result.interrupted:
         raise click.ClickException("interrupted; the records so far are written")
+
+
+def _recover_seeds(config, seeds: list[int], jobs: int, settings, resume: bool) -> list[Path]:
+    """Run one ``bench recover`` per seed into ``<outdir>/seed-<s>``: here one after the other, or
+    ``jobs`` at a time as processes of this same command (logs in ``<outdir>/logs/``). Returns the
+    seed folders. A failed seed is reported after the others have finished."""
+    import dataclasses
+
+    from benchmark.cli_errors import library_errors
+    from benchmark.recover import recover
+    from benchmark.tables import Job, TableError, run_jobs
+
+    base = config.out_path
+    outs = [base / f"seed-{s}" for s in seeds]
+    if jobs == 1:
+        for s, out in zip(seeds, outs, strict=True):
+            click.echo(f"seed {s}: {out}")
+            try:
+                result = recover(
+                    dataclasses.replace(config, seed=s, outdir=str(out)), resume=resume
+                )
+            except library_errors() as exc:
+                raise click.ClickException(f"seed {s}: {str(exc).splitlines()[0]}") from exc
+            if result.interrupted:
+                raise click.ClickException(f"seed {s}: interrupted; the records so far are written")
+        return outs
+    argv = [sys.executable, "-m", "benchmark.cli", "bench", "recover"]
+    argv += ["--method", config.method, "--shape", config.shape, "--preset", config.preset]
+    argv += ["--eval-every", str(config.eval_every), "--views", str(config.views)]
+    argv += ["--start", "both" if len(config.starts) == 2 else config.starts[0]]
+    if config.minutes is not None:
+        argv += ["--minutes", repr(config.minutes)]
+    if config.max_iterations is not None:
+        argv += ["--iterations", str(config.max_iterations)]
+    for text in settings:
+        argv += ["--set", text]
+    if resume:
+        argv.append("--resume")
+    work = [
+        Job(
+            f"seed {s}",
+            [*argv, "--seed", str(s), "--outdir", str(out)],
+            base / "logs" / f"seed-{s}.log",
+        )
+        for s, out in zip(seeds, outs, strict=True)
+    ]
+    try:
+        run_jobs(work, jobs, click.echo)
+    except TableError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return outs
 
 
 @bench.command("recover-summary")

@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import re
 import time
@@ -161,14 +162,15 @@ class RecoverConfig:
     """The shape to recover, ``SOURCE:CATEGORY:INDEX``."""
     preset: str = "cpu"
     """Training preset (``cpu``, ``smoke`` or ``paper``); fixes sizes and hyperparameters."""
-    minutes: float = 30.0
-    """Training wall-clock budget per start condition."""
+    minutes: float | None = 30.0
+    """Training wall-clock cap per start condition; None = no cap (``max_iterations`` alone)."""
     starts: tuple[str, ...] = ("empty",)
     """Start conditions run one after another: ``empty`` (g_out_bias -3), ``full`` (+3)."""
     eval_every: int = 100
     """Iterations per training chunk; the samples are scored after each."""
     max_iterations: int | None = None
-    """Stop a start at this many iterations even if time is left (tests); None = time only."""
+    """Stop a start at this many iterations (the budget that compares across machines); None =
+    time only."""
     views: int = 512
     """Random views of the shape in the dataset."""
     samples: int = 8
@@ -197,7 +199,12 @@ class RecoverConfig:
         # Canonical spelling (``bathtubs`` -> ``bathtub``), so records of one shape compare equal.
         object.__setattr__(self, "shape", str(ShapeRef.parse(self.shape)))
         need(self.preset in PRESETS, "preset", f"one of {', '.join(PRESETS)}")
-        need(self.minutes > 0, "minutes", "must be > 0")
+        need(self.minutes is None or self.minutes > 0, "minutes", "must be None or > 0")
+        need(
+            self.minutes is not None or self.max_iterations is not None,
+            "minutes",
+            "None needs max_iterations (a run needs some budget)",
+        )
         need(
             len(self.starts) >= 1 and all(s in START_BIAS for s in self.starts),
             "starts",
@@ -803,7 +810,7 @@ def _recover_start(
 
     wall0 = time.perf_counter()
     spent = 0.0  # training wall-clock of this start
-    budget = 60.0 * config.minutes
+    budget = math.inf if config.minutes is None else 60.0 * config.minutes
     # A chunk costs about start-up + n * seconds per iteration; both are measured on the last one.
     done, seconds_per_it, startup = 0, None, 0.0
 
@@ -848,7 +855,7 @@ def _recover_start(
         if config.max_iterations is not None:
             n = min(n, config.max_iterations - done)
         remaining = budget - spent
-        if seconds_per_it is not None:
+        if seconds_per_it is not None and math.isfinite(remaining):
             n = min(n, int((remaining - startup) / seconds_per_it))
         if n < 1 or remaining <= 0:
             return
@@ -1075,22 +1082,23 @@ def seed_statistics(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def format_seed_statistics(records: list[dict[str, Any]]) -> str:
     """``mean ± sd (worst seed)`` per start and score over one evaluation per seed."""
     stats = seed_statistics(records)
-    head = f"{'start':>8}{'seeds':>8}{'iteration':>10}" + "".join(
-        f"{name:>22}" for _, name, _ in _SEED_STATS
+    head = f"{'start':>8}{'seeds':>10}{'iteration':>11}" + "".join(
+        f"{name:>25}" for _, name, _ in _SEED_STATS
     )
     lines = ["over seeds: mean ± sd (worst seed: value)", head]
     for start, entry in stats.items():
-        its = sorted(set(entry["iteration"]))
+        its = "/".join(map(str, sorted(set(entry["iteration"]))))
         cells = []
         for key, _, _ in _SEED_STATS:
             st = entry.get(key)
             if st is None:
-                cells.append(f"{'-':>22}")
+                cells.append(f"{'-':>25}")
                 continue
             sd = "" if st["sd"] is None else f"±{st['sd']:.3f}"
-            cells.append(f"{st['mean']:.3f}{sd} (s{st['worst_seed']}: {st['worst']:.2f})".rjust(22))
+            text = f"{st['mean']:.3f}{sd} (s{st['worst_seed']}: {st['worst']:.2f})"
+            cells.append(f"{text:>25}")
         seeds = ",".join(map(str, entry["seeds"]))
-        lines.append(f"{start:>8}{seeds:>8}{'/'.join(map(str, its)):>10}" + "".join(cells))
+        lines.append(f"{start:>8}{seeds:>10}{its:>11}" + "".join(cells))
     return "\n".join(lines)
 
 

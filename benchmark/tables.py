@@ -703,7 +703,9 @@ def run_table(
 
 
 @dataclass
-class _Job:
+class Job:
+    """One command run by :func:`run_jobs`, its output going to ``log``."""
+
     name: str
     argv: list[str]
     log: Path
@@ -715,7 +717,7 @@ def _train_in_processes(ctx: TableContext, cells: Sequence[Cell]) -> None:
     import sys
 
     exe = [sys.executable, "-m", "benchmark.cli"]
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     logs = ctx.outdir / "logs"
     clf = ctx.classifier_path()
     install_shipped_classifier(ctx)
@@ -735,18 +737,18 @@ def _train_in_processes(ctx: TableContext, cells: Sequence[Cell]) -> None:
             str(clf.parent),
             "--no-progress",
         ]
-        jobs.append(_Job("classifier", argv, logs / "classifier.log"))  # fmt: skip
+        jobs.append(Job("classifier", argv, logs / "classifier.log"))  # fmt: skip
     # IG-GAN runs first: they are the longest (longest-first keeps the slots evenly loaded)
     todo = [c for c in cells if cell_result(ctx, c).state not in ("done", "trained")]
     todo.sort(key=lambda c: c.method != "iggan")
     for cell in todo:
         argv = [*exe, *shlex.split(ctx.cell_command(cell, stage="train"))[1:], "--no-progress"]
-        jobs.append(_Job(cell.id, argv, logs / f"{cell.key}.log"))
+        jobs.append(Job(cell.id, argv, logs / f"{cell.key}.log"))
     if jobs:
-        _run_jobs(jobs, ctx.jobs, ctx.echo)
+        run_jobs(jobs, ctx.jobs, ctx.echo)
 
 
-def _run_jobs(jobs: list[_Job], slots: int, echo: Callable[[str], None]) -> None:
+def run_jobs(jobs: list[Job], slots: int, echo: Callable[[str], None]) -> None:
     """Run the jobs' commands, ``slots`` at a time; raise TableError naming the failed ones (after
     the others have finished, so that their work is kept)."""
     import subprocess

@@ -292,6 +292,29 @@ def test_smoke_run_of_a_baseline(tmp_path):
 
 
 @pytest.mark.gl
+def test_seeds_run_as_parallel_jobs_and_are_summarised_together(tmp_path):
+    out = tmp_path / "rec"
+    r = igbench(
+        *("bench", "recover", "--method", "absorption-only", "--preset", "smoke"),
+        *("--shape", "procedural:couch:3", "--iterations", "1", "--views", "4"),
+        *("--start", "full", "--outdir", str(out), "--seeds", "0,1", "--jobs", "2"),
+    )
+    assert r.returncode == 0, r.stderr
+    for s in (0, 1):
+        records = read_records(out / f"seed-{s}" / "recover.jsonl")
+        assert [x["iteration"] for x in records] == [0, 1] and records[0]["seed"] == s
+        assert records[0]["budget_minutes"] is None  # --iterations alone: no time cap
+        assert (out / "logs" / f"seed-{s}.log").is_file()
+    assert "started seed 0" in r.stdout and "started seed 1" in r.stdout
+    assert re.search(r"^\s+full\s+1\s+\d+\.\d\d\s+1\s", r.stdout, re.M)
+    assert "over seeds: mean ± sd" in r.stdout and re.search(
+        r"^\s+full\s+0,1\s+1\s", r.stdout, re.M
+    )
+    r = igbench("bench", "recover", "--preset", "smoke", "--seeds", "0,x", "--outdir", str(out))
+    assert r.returncode == 1 and "--seeds '0,x'" in r.stderr
+
+
+@pytest.mark.gl
 def test_moving_average_of_g_is_scored_beside_the_trained_g(tmp_path):
     out = tmp_path / "rec"
     r = igbench(

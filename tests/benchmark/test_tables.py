@@ -179,12 +179,12 @@ def test_parallel_jobs_keep_going_and_name_the_failed(tmp_path):
     ok = [sys.executable, "-c", f"import time; time.sleep(1); open({str(done)!r}, 'w').write('x')"]
     bad = [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"]
     jobs = [
-        tables._Job("bad", bad, tmp_path / "logs" / "bad.log"),
-        tables._Job("ok", ok, tmp_path / "logs" / "ok.log"),
+        tables.Job("bad", bad, tmp_path / "logs" / "bad.log"),
+        tables.Job("ok", ok, tmp_path / "logs" / "ok.log"),
     ]
     lines = []
     with pytest.raises(tables.TableError, match=r"1 job\(s\) failed: bad \(log: .*bad.log\)"):
-        tables._run_jobs(jobs, 2, lines.append)
+        tables.run_jobs(jobs, 2, lines.append)
     assert done.exists()  # the other job finished and kept its work
     assert any(ln.startswith("FAILED bad (exit 3)") and ln.endswith("boom") for ln in lines)
 
