@@ -13,6 +13,7 @@ towards +Z).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +26,36 @@ from shapenet_render.sources.base import ShapeLoadError, ShapeSource, normalize_
 MESH_EXTENSIONS: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".off", ".stl")
 
 
+#: Mesh formats that are always text: read by :func:`_utf8_text` before trimesh parses them.
+TEXT_FORMATS: tuple[str, ...] = (".obj", ".off")
+
+
+def _utf8_text(path: Path) -> io.BytesIO:
+    """A text mesh file's content as UTF-8 bytes with ``\\n`` line ends, whatever its encoding.
+
+    UTF-8 (with or without a byte-order mark) is read as such, anything else as Latin-1 (which
+    decodes every byte: real-world OBJ files carry Latin-1 names and comments); CRLF and CR line
+    ends become LF. trimesh then never needs to guess the encoding (its guesser is an optional
+    package). A file with NUL bytes is not text: refused with that reason.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ShapeLoadError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    if b"\x00" in raw:
+        raise ShapeLoadError(f"{path}: not a text {path.suffix} file (it holds NUL bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return io.BytesIO(text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8"))
+
+
 def load_mesh_file(path: Path) -> trimesh.Trimesh:
     """Read a mesh file as one triangle mesh in the file's own coordinates.
 
-    Multi-part files (a scene graph, or an OBJ split by material or object) are merged into one
+    Text formats (OBJ, OFF) are read in any encoding (:func:`_utf8_text`). Multi-part files (a
+    scene graph, or an OBJ split by material or object) are merged into one
     mesh with every part's scene transform applied; points and lines are dropped. Materials and
     textures are not read: only geometry is used downstream. Duplicate vertices are welded so that a
     mesh split into parts can still be watertight.
@@ -38,9 +65,13 @@ def load_mesh_file(path: Path) -> trimesh.Trimesh:
             non-finite vertex coordinates.
     """
     path = Path(path)
-    kwargs = {"skip_materials": True} if path.suffix.lower() == ".obj" else {}
+    suffix = path.suffix.lower()
+    kwargs = {"skip_materials": True} if suffix == ".obj" else {}
+    source: Path | io.BytesIO = path
+    if suffix in TEXT_FORMATS:
+        source, kwargs["file_type"] = _utf8_text(path), suffix[1:]
     try:
-        scene = trimesh.load_scene(path, process=False, **kwargs)
+        scene = trimesh.load_scene(source, process=False, **kwargs)
         parts = [g for g in scene.dump() if isinstance(g, trimesh.Trimesh) and len(g.faces) > 0]
     except Exception as exc:  # loaders raise anything from ValueError to IndexError on bad files
         raise ShapeLoadError(f"{path}: cannot read mesh ({type(exc).__name__}: {exc})") from exc

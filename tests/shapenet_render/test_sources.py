@@ -296,3 +296,33 @@ def test_get_source_specs(shapenet_root, mesh_root):
 def test_get_source_rejects_bad_specs(spec, message):
     with pytest.raises(ValueError, match=message):
         get_source(spec)
+
+
+def _tetra_text(newline: str = "\n", header: str = "") -> str:
+    lines = ["v 0 0 0", "v 1 0 0", "v 0 1 0", "v 0 0 1", "f 1 2 3", "f 1 2 4", "f 1 3 4", "f 2 3 4"]
+    return header + newline.join(lines) + newline
+
+
+def test_text_meshes_load_in_any_encoding_and_corrupt_files_say_why(tmp_path):
+    from shapenet_render.sources.meshdir import load_mesh_file
+
+    latin1 = tmp_path / "latin1.obj"  # valid; its only non-ASCII content is a Latin-1 comment
+    latin1.write_bytes(_tetra_text(header="# chaise \xe9l\xe9gante\n").encode("latin-1"))
+    bom_crlf = tmp_path / "bom-crlf.obj"
+    bom_crlf.write_bytes(b"\xef\xbb\xbf" + _tetra_text("\r\n", "# caf\u00e9\r\n").encode("utf-8"))
+    off = tmp_path / "tetra.off"  # OFF with a Latin-1 comment
+    off_text = (
+        "OFF\n# \xe9\n4 4 0\n0 0 0\n1 0 0\n0 1 0\n0 0 1\n3 0 1 2\n3 0 1 3\n3 0 2 3\n3 1 2 3\n"
+    )
+    off.write_bytes(off_text.encode("latin-1"))
+    for path in (latin1, bom_crlf, off):
+        mesh = load_mesh_file(path)
+        assert len(mesh.faces) == 4 and len(mesh.vertices) == 4, path
+    corrupt = tmp_path / "corrupt.obj"
+    corrupt.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ShapeLoadError, match="corrupt.obj: not a text .obj file"):
+        load_mesh_file(corrupt)
+    prose = tmp_path / "prose.obj"
+    prose.write_bytes("not a mesh at all \xff\n".encode("latin-1"))
+    with pytest.raises(ShapeLoadError, match="prose.obj: file contains no triangle faces"):
+        load_mesh_file(prose)
