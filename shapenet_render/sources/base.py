@@ -45,16 +45,29 @@ class ShapeSource(abc.ABC):
 
 
 def normalize_mesh(mesh: trimesh.Trimesh, name: str = "mesh") -> trimesh.Trimesh:
-    """Centre the bounding box at the origin and scale the longest side to 1 (a new mesh)."""
+    """Centre the bounding box at the origin and scale the longest side to 1 (a new mesh).
+
+    Holds for any finite vertices: the centre and half-extent are formed from halved
+    coordinates, so neither a far offset (1e12) nor a span near the float64 limit (±1.7e308)
+    overflows or loses the shape. Raises :class:`ShapeLoadError` naming ``name`` for no faces,
+    non-finite vertices, or all vertices at one point (zero extent)."""
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0 or len(mesh.vertices) == 0:
         raise ShapeLoadError(f"{name}: mesh has no faces")
     verts = np.asarray(mesh.vertices, dtype=np.float64)
     if not np.isfinite(verts).all():
         raise ShapeLoadError(f"{name}: mesh has non-finite (NaN or infinite) vertices")
-    lo, hi = verts.min(axis=0), verts.max(axis=0)
-    extent = float((hi - lo).max())
-    if extent <= 0:
-        raise ShapeLoadError(f"{name}: mesh is degenerate (zero extent)")
     out = mesh.copy()
-    out.vertices = (verts - (lo + hi) / 2.0) / extent
+    out.vertices = unit_cube_vertices(verts, name)
     return out
+
+
+def unit_cube_vertices(verts: np.ndarray, name: str = "mesh") -> np.ndarray:
+    """(V, 3) finite float64 vertices -> the same shape with its bounding box centred at the
+    origin and its longest side 1; overflow-free (see :func:`normalize_mesh`)."""
+    half = np.asarray(verts, dtype=np.float64) * 0.5
+    lo, hi = half.min(axis=0), half.max(axis=0)
+    centre = lo + (hi - lo) * 0.5  # of the halved coordinates: never overflows
+    extent = float((hi - lo).max())  # the longest side, halved
+    if not extent > 0:
+        raise ShapeLoadError(f"{name}: mesh is degenerate (all vertices at one point)")
+    return (half - centre) / extent

@@ -20,7 +20,12 @@ import numpy as np
 import trimesh
 
 from shapenet_render.categories import UnknownCategoryError, resolve_category
-from shapenet_render.sources.base import ShapeLoadError, ShapeSource, normalize_mesh
+from shapenet_render.sources.base import (
+    ShapeLoadError,
+    ShapeSource,
+    normalize_mesh,
+    unit_cube_vertices,
+)
 
 #: File extensions read by :class:`MeshDirSource` (lower case).
 MESH_EXTENSIONS: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".off", ".stl")
@@ -52,7 +57,9 @@ def _utf8_text(path: Path) -> io.BytesIO:
 
 
 def load_mesh_file(path: Path) -> trimesh.Trimesh:
-    """Read a mesh file as one triangle mesh in the file's own coordinates.
+    """Read a mesh file as one triangle mesh, in the file's orientation, centred and scaled into
+    the unit cube (:func:`~shapenet_render.sources.base.unit_cube_vertices`: any finite offset
+    and scale).
 
     Text formats (OBJ, OFF) are read in any encoding (:func:`_utf8_text`). Multi-part files (a
     scene graph, or an OBJ split by material or object) are merged into one
@@ -83,7 +90,13 @@ def load_mesh_file(path: Path) -> trimesh.Trimesh:
     # Checked here, before welding, so that the message names the file.
     if not np.isfinite(vertices[faces]).all():
         raise ShapeLoadError(f"{path}: mesh has non-finite (NaN or infinite) vertices")
-    mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
+    # Welded in the unit cube: trimesh welds on rounded coordinates, which at a far offset (1e12)
+    # overflow and merge every vertex into one.
+    mesh = trimesh.Trimesh(
+        vertices=unit_cube_vertices(vertices, str(path)),
+        faces=faces,
+        process=False,
+    )
     mesh.merge_vertices()
     return mesh
 

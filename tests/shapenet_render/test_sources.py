@@ -326,3 +326,37 @@ def test_text_meshes_load_in_any_encoding_and_corrupt_files_say_why(tmp_path):
     prose.write_bytes("not a mesh at all \xff\n".encode("latin-1"))
     with pytest.raises(ShapeLoadError, match="prose.obj: file contains no triangle faces"):
         load_mesh_file(prose)
+
+
+def test_any_finite_offset_and_scale_normalises_and_only_a_point_is_degenerate(tmp_path):
+    from shapenet_render.sources.base import normalize_mesh
+    from shapenet_render.sources.meshdir import load_mesh_file
+
+    box = trimesh.creation.box(extents=[1.0, 2.0, 0.5])
+    far = tmp_path / "far.obj"  # a valid box 1e12 from the origin
+    far.write_text(
+        "".join(f"v {x} {y} {z}\n" for x, y, z in (box.vertices + 1e12).tolist())
+        + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in box.faces)
+    )
+    huge = tmp_path / "huge.obj"  # a tetrahedron spanning +-1.7e308
+    big = 1.7e308
+    corners = [(-big, -big, -big), (big, -big, -big), (-big, big, -big), (-big, -big, big)]
+    huge.write_text(
+        "".join(f"v {x!r} {y!r} {z!r}\n" for x, y, z in corners)
+        + "f 1 2 3\nf 1 2 4\nf 1 3 4\nf 2 3 4\n"
+    )
+    point = tmp_path / "point.obj"
+    point.write_text("v 1 1 1\nv 1 1 1\nv 1 1 1\nf 1 2 3\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning on the way
+        far_mesh = normalize_mesh(load_mesh_file(far), str(far))
+        huge_mesh = normalize_mesh(load_mesh_file(huge), str(huge))
+    assert len(far_mesh.vertices) == 8 and far_mesh.is_watertight
+    np.testing.assert_allclose(np.ptp(far_mesh.vertices, axis=0), [0.5, 1.0, 0.25], atol=1e-3)
+    np.testing.assert_allclose(far_mesh.bounds.mean(axis=0), 0.0, atol=1e-3)
+    assert len(huge_mesh.vertices) == 4 and huge_mesh.is_watertight
+    np.testing.assert_allclose(np.ptp(huge_mesh.vertices, axis=0), [1.0, 1.0, 1.0])
+    with pytest.raises(
+        ShapeLoadError, match="point.obj: mesh is degenerate \\(all vertices at one"
+    ):
+        load_mesh_file(point)
