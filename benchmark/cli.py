@@ -288,16 +288,18 @@ def render(
         raise click.ClickException(str(exc)) from exc
     bar = _progress_bar("rendering", unit="img")
     views = spec.n_views  # the bar counts images (models x views), so its rate is images/s
-    summary = render_dataset(
-        spec,
-        out=target,
-        source=shapes,
-        workers=workers,
-        overwrite=overwrite,
-        shard=parse_shard(shard),
-        progress=lambda done, total: bar.update_to(done * views, total * views),
-    )
-    bar.close()
+    try:  # the bar ends its line before anything else is printed, an error included
+        summary = render_dataset(
+            spec,
+            out=target,
+            source=shapes,
+            workers=workers,
+            overwrite=overwrite,
+            shard=parse_shard(shard),
+            progress=lambda done, total: bar.update_to(done * views, total * views),
+        )
+    finally:
+        bar.close()
     click.echo(summary.format())
     for model_id, why in summary.skipped_ids[:20]:
         click.echo(f"  skipped {model_id}: {why}", err=True)

@@ -199,3 +199,13 @@ def test_bad_arguments_get_one_clear_line(tmp_path):
         assert why in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert "Traceback" not in r.stderr and "rendering" not in r.stderr
         assert not (tmp_path / "s.h5").exists() and not (tmp_path / "s.h5.parts").exists()
+    # An error once the progress bar runs starts a line of its own.
+    (tmp_path / "meshes" / "chairs").mkdir(parents=True)
+    (tmp_path / "meshes" / "chairs" / "a.obj").write_text(
+        "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 2 3\nf 1 2 4\nf 1 3 4\nf 2 3 4\n"
+    )
+    r = _igbench("render", "--category", "chairs", "--mode", "500", "--preset", "smoke",
+                 "--source", f"meshdir:{tmp_path / 'meshes'}", "--out", str(tmp_path / "m.h5"))  # fmt: skip
+    assert r.returncode == 1
+    errors = [ln for ln in r.stderr.splitlines() if "Error:" in ln]
+    assert len(errors) == 1 and errors[0].startswith("Error: mode 500 needs 500 models"), r.stderr
