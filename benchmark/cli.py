@@ -76,7 +76,10 @@ def shapes_list(source: str) -> None:
       igbench shapes list --source procedural
     """
     src = _source(source)
-    for cat in src.list_categories():
+    categories = src.list_categories()
+    if not categories:
+        raise click.ClickException(f"{source}: no categories (expected one folder per category)")
+    for cat in categories:
         click.echo(f"{cat:<14}{len(src.list_models(cat)):>7}")
 
 
@@ -123,7 +126,7 @@ def shapes_preview(
 
     src = _source(source)
     cat = category if source.startswith("meshdir:") else resolve_category(category)
-    grid, skipped = preview_shapes(
+    preview = preview_shapes(
         src,
         cat,
         n=count,
@@ -135,8 +138,11 @@ def shapes_preview(
         workers=workers,
     )
     out = out or Path("out") / f"preview_{cat}.png"
-    save_png(grid, out)
-    click.echo(f"wrote {out} ({count} models of {cat} from {source}; {skipped} skipped)")
+    save_png(preview.grid, out)
+    shown, skipped = len(preview.model_ids), len(preview.skipped)
+    click.echo(f"wrote {out} ({shown} models of {cat} from {source}; {skipped} skipped)")
+    for model_id, why in preview.skipped:
+        click.echo(f"  skipped {model_id}: {why}", err=True)
 
 
 # -- render ---------------------------------------------------------------------------------------

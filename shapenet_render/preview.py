@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -42,6 +43,18 @@ def save_png(array: np.ndarray, path) -> None:
         Image.fromarray(np.asarray(array, np.uint8)).save(tmp, format="PNG")
 
 
+@dataclass
+class Preview:
+    """A preview grid and what went into it."""
+
+    grid: np.ndarray
+    """(H, W) uint8 grid of the renders."""
+    model_ids: list[str]
+    """The models shown, in grid order."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(model id, reason) of every model passed over because it failed to load."""
+
+
 def preview_shapes(
     source,
     category: str,
@@ -53,11 +66,9 @@ def preview_shapes(
     start: int = 0,
     workers: int | None = None,
     settings=None,
-) -> tuple[np.ndarray, int]:
-    """Render the first ``n`` loadable models of a category (voxelized, as the datasets see them).
-
-    Returns the grid image and the number of models skipped because they failed to load.
-    """
+) -> Preview:
+    """Render the first ``n`` loadable models of a category (voxelized, as the datasets see them);
+    fewer when the category has fewer."""
     from .pool import RenderItem, render_many
     from .renderer import RenderSettings
     from .sources.base import ShapeLoadError
@@ -65,17 +76,18 @@ def preview_shapes(
 
     settings = settings or RenderSettings(resolution=resolution)
     ids = source.list_models(category)[start:]
-    items, skipped = [], 0
+    items, shown, skipped = [], [], []
     for model_id in ids:
         if len(items) == n:
             break
         try:
             mesh = source.load(category, model_id)
-        except ShapeLoadError:
-            skipped += 1
+        except ShapeLoadError as exc:
+            skipped.append((model_id, str(exc)))
             continue
         items.append(RenderItem.voxels(voxelize(mesh, voxel_res), azimuth, elevation))
+        shown.append(model_id)
     if not items:
         raise ValueError(f"no loadable models in category {category!r} of {source.spec}")
     results = render_many(items, settings=settings, workers=workers)
-    return image_grid([r.image for r in results]), skipped
+    return Preview(image_grid([r.image for r in results]), shown, skipped)

@@ -114,3 +114,24 @@ def test_bench_train_loop_runs_with_the_set_fields(monkeypatch):
     result = bt.bench_train("smoke", batch=2, iterations=3, overrides=(("r_bfloat16", True),))
     assert [c.r_bfloat16 for c in seen] == [True] and seen[0].batch_size == 2
     assert result.iteration > 0 and result.r_bfloat16 > 0
+
+
+@pytest.mark.gl
+def test_shapes_preview_counts_what_it_shows_and_names_skipped_files(tmp_path):
+    chairs = tmp_path / "meshes" / "chairs"
+    chairs.mkdir(parents=True)
+    tetra = "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 2 3\nf 1 2 4\nf 1 3 4\nf 2 3 4\n"
+    for name in ("a.obj", "b.obj"):
+        (chairs / name).write_text(tetra)
+    (chairs / "broken.obj").write_bytes(b"\x00\x01binary")
+    out = tmp_path / "p.png"
+    r = igbench("shapes", "preview", "--source", f"meshdir:{tmp_path / 'meshes'}",
+                "--category", "chairs", "--resolution", "32", "--voxel-res", "16", "--out", str(out))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "(2 models of chairs" in r.stdout and "1 skipped" in r.stdout
+    assert "skipped broken.obj:" in r.stderr and "not a text .obj file" in r.stderr
+
+
+def test_shapes_list_on_an_empty_folder_says_so(tmp_path):
+    r = igbench("shapes", "list", "--source", f"meshdir:{tmp_path}")
+    assert r.returncode == 1 and "no categories" in r.stderr and str(tmp_path) in r.stderr
