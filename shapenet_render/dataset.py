@@ -778,6 +778,10 @@ def info(path: str | Path) -> str:
     if a.get("projection") and a["projection"] != "{}":
         lines.append(f"  projection: {a['projection']}")
     lines.append(f"  training: {_mode_training_text(a['mode'])}")
+    f = ds._h5()
+    lines.append("  contents:")
+    for key in sorted(f.keys()):
+        lines.append(f"    {key:<15}{str(f[key].shape):<22}{f[key].dtype}")
     if "shard" in a:
         lines.append(f"  shard {a['shard']} (merge with `igbench render merge`)")
     return "\n".join(lines)

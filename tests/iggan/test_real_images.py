@@ -9,6 +9,7 @@ images are computed here, one image at a time, independently of the loop's code 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -141,7 +142,12 @@ def test_info_and_render_help_say_how_each_mode_trains(data):
     assert "fresh views every epoch within the limited viewpoints" in lvp
     assert "evaluated over 360 deg" in lvp and "own image formation" in lvp
     assert "fresh views every epoch" in info(data[("opengl", "unlimited")])
-    assert "the stored images, reshuffled every epoch" in info(data[("opengl", "500")])
+    text = info(data[("opengl", "500")])
+    assert "the stored images, reshuffled every epoch" in text
+    # The file's HDF5 datasets with their shapes and dtypes (5 models of 16^3, 32^2 images).
+    assert re.search(r"^\s+images\s+\(5, 32, 32\)\s+uint8$", text, re.M), text
+    assert re.search(r"^\s+voxels\s+\(5, 512\)\s+uint8$", text, re.M), text
+    assert re.search(r"^\s+azimuth\s+\(5,\)\s+float32$", text, re.M), text
     help_text = " ".join(CliRunner().invoke(main, ["render", "--help"]).output.split())
     assert "like unlimited, fresh views each epoch" in help_text
     assert "evaluated over 360 deg" in help_text
