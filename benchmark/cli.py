@@ -79,8 +79,16 @@ def shapes_list(source: str) -> None:
     categories = src.list_categories()
     if not categories:
         raise click.ClickException(f"{source}: no categories (expected one folder per category)")
+    if hasattr(src, "frame_of"):  # a mesh folder: say which frame its files are read in
+        where = src.frame_file or "undeclared: the world frame; see docs/conventions.md"
+        click.echo(f"frame: {src.frame.describe()} ({where})")
     for cat in categories:
-        click.echo(f"{cat:<14}{len(src.list_models(cat)):>7}")
+        line = f"{cat:<14}{len(src.list_models(cat)):>7}"
+        if hasattr(src, "frame_of"):
+            frame, path = src.frame_of(cat)
+            if path is not None and path != src.frame_file:
+                line += f"   frame: {frame.describe()} ({path})"
+        click.echo(line)
 
 
 @shapes.command("preview")

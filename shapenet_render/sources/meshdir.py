@@ -6,9 +6,11 @@ folder; other files are ignored). Model ids are the file names, extension includ
 a folder named after a registry alias or synset id ("chairs", "couches", "03001627") is also found
 by any other name of that class.
 
-Frame: files are read as they are, assumed to be in the project's world frame (+Y up, front towards
--Z). Convert files that follow another convention first (glTF, for one, puts an asset's front
-towards +Z).
+Frame: a ``frame.json`` in the root (for every category) or in a category folder (for that one)
+declares which file axis is up and which way the objects face, e.g. ``{"up": "+y", "front": "+z"}``
+for glTF-style exports; meshes are rotated into the world frame (+Y up, front towards -Z) on
+loading (:mod:`shapenet_render.sources.frames`). Without one, files are taken to be in the world
+frame already (ShapeNet v2's).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from shapenet_render.sources.base import (
     normalize_mesh,
     unit_cube_vertices,
 )
+from shapenet_render.sources.frames import Frame, read_frame
 
 #: File extensions read by :class:`MeshDirSource` (lower case).
 MESH_EXTENSIONS: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".off", ".stl")
@@ -109,6 +112,18 @@ class MeshDirSource(ShapeSource):
         if not self.root.is_dir():
             raise FileNotFoundError(f"mesh folder {self.root} does not exist or is not a directory")
         self.spec = f"meshdir:{self.root}"
+        self.frame, self.frame_file = read_frame(self.root)
+        self._category_frames: dict[Path, tuple[Frame, Path | None]] = {}
+
+    def frame_of(self, category: str) -> tuple[Frame, Path | None]:
+        """The frame of a category's files and the ``frame.json`` that declared it (None: the
+        world frame, undeclared): the category folder's own, else the root's."""
+        folder = self.category_dir(category)
+        if folder not in self._category_frames:
+            self._category_frames[folder] = read_frame(folder, inherited=self.frame)
+            if self._category_frames[folder][1] is None:
+                self._category_frames[folder] = (self.frame, self.frame_file)
+        return self._category_frames[folder]
 
     def list_categories(self) -> list[str]:
         """Category folder names, as they are on disk, sorted."""
@@ -157,7 +172,11 @@ class MeshDirSource(ShapeSource):
         path = self.model_path(category, model_id)
         if not path.is_file():
             raise ShapeLoadError(f"{path}: no such file")
-        return load_mesh_file(path)
+        mesh = load_mesh_file(path)
+        frame, _ = self.frame_of(category)
+        if not frame.is_world:
+            mesh.vertices = np.asarray(mesh.vertices) @ frame.to_world().T
+        return mesh
 
     def load(self, category: str, model_id: str) -> trimesh.Trimesh:
         """The model normalised into the unit cube; errors name the file."""

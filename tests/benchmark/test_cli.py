@@ -135,3 +135,19 @@ def test_shapes_preview_counts_what_it_shows_and_names_skipped_files(tmp_path):
 def test_shapes_list_on_an_empty_folder_says_so(tmp_path):
     r = igbench("shapes", "list", "--source", f"meshdir:{tmp_path}")
     assert r.returncode == 1 and "no categories" in r.stderr and str(tmp_path) in r.stderr
+
+
+def test_shapes_list_names_the_frame_of_a_mesh_folder(tmp_path):
+    for cat in ("chairs", "tables"):
+        (tmp_path / cat).mkdir()
+        (tmp_path / cat / "a.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+    r = igbench("shapes", "list", "--source", f"meshdir:{tmp_path}")
+    assert r.returncode == 0 and "frame: up +y, front -z (undeclared" in r.stdout
+    (tmp_path / "frame.json").write_text('{"front": "+z"}')
+    (tmp_path / "tables" / "frame.json").write_text('{"up": "+z", "front": "-y"}')
+    r = igbench("shapes", "list", "--source", f"meshdir:{tmp_path}")
+    assert f"frame: up +y, front +z ({tmp_path / 'frame.json'})" in r.stdout
+    assert re.search(r"^tables\s+1\s+frame: up \+z, front -y", r.stdout, re.M), r.stdout
+    (tmp_path / "frame.json").write_text('{"front": "+y"}')
+    r = igbench("shapes", "list", "--source", f"meshdir:{tmp_path}")
+    assert r.returncode != 0 and "perpendicular" in r.stderr and "Traceback" not in r.stderr

@@ -360,3 +360,72 @@ def test_any_finite_offset_and_scale_normalises_and_only_a_point_is_degenerate(t
         ShapeLoadError, match="point.obj: mesh is degenerate \\(all vertices at one"
     ):
         load_mesh_file(point)
+
+
+def _rotation(axis: str, degrees: float) -> np.ndarray:
+    return trimesh.transformations.rotation_matrix(
+        np.radians(degrees), {"x": [1, 0, 0], "y": [0, 1, 0], "z": [0, 0, 1]}[axis]
+    )
+
+
+def test_declared_frames_bring_meshes_into_the_world_frame(tmp_path):
+    """The same asymmetric chair saved facing +Z (glTF-style), lying on its side (up +X), and
+    in the world frame: with the frame declared, all three load identically (back behind the
+    seat, the foot in front, -Z)."""
+    from shapenet_render.sources.base import normalize_mesh
+    from shapenet_render.sources.frames import Frame
+
+    chair = _chair_like()
+    expected = _features(normalize_mesh(chair))
+    facing_z = chair.copy()
+    facing_z.apply_transform(_rotation("y", 180))  # front now towards +Z
+    lying = chair.copy()
+    lying.apply_transform(_rotation("z", -90))  # up (+Y) now along +X
+    for folder, mesh, frame in [
+        ("gltf", facing_z, {"front": "+z"}),
+        ("lying", lying, {"up": "+x", "front": "-z"}),
+        ("plain", chair, None),
+    ]:
+        (tmp_path / folder).mkdir()
+        _write_obj(mesh, tmp_path / folder / "chair.obj")
+        if frame is not None:
+            (tmp_path / folder / "frame.json").write_text(json.dumps(frame))
+    source = MeshDirSource(tmp_path)
+    for folder in ("gltf", "lying", "plain"):
+        got = _features(source.load(folder, "chair.obj"))
+        np.testing.assert_allclose(got, expected, atol=1e-6, err_msg=folder)
+    # Undeclared, the glTF chair would face backwards: its back in front of the seat.
+    assert _features(normalize_mesh(facing_z))[0][2] < 0 < expected[0][2]
+    # A root frame.json applies to every category without its own.
+    (tmp_path / "frame.json").write_text('{"up": "+y", "front": "+z"}')
+    (tmp_path / "gltf" / "frame.json").unlink()
+    (tmp_path / "plain" / "chair.obj").unlink()
+    _write_obj(facing_z, tmp_path / "plain" / "chair.obj")
+    source = MeshDirSource(tmp_path)
+    np.testing.assert_allclose(_features(source.load("gltf", "chair.obj")), expected, atol=1e-6)
+    np.testing.assert_allclose(_features(source.load("plain", "chair.obj")), expected, atol=1e-6)
+    assert source.frame_of("lying")[0] == Frame(up="+x", front="-z")
+    # Rotations are proper (never mirrors) for every valid declaration.
+    for up in ("+x", "-x", "+y", "-y", "+z", "-z"):
+        for front in ("+x", "-x", "+y", "-y", "+z", "-z"):
+            if up[1] == front[1]:
+                continue
+            r = Frame(up, front).to_world()
+            assert np.allclose(r @ r.T, np.eye(3)) and np.isclose(np.linalg.det(r), 1.0)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"up": "+y", "front": "+y"}', "perpendicular"),
+        ('{"up": "north"}', "expected one of"),
+        ('{"up": "+y", "left": "+x"}', "unknown keys left"),
+        ("[1, 2]", "expected a JSON object"),
+        ("{not json", "bad frame declaration"),
+    ],
+)
+def test_a_bad_frame_declaration_is_one_line_naming_the_file(tmp_path, text, message):
+    (tmp_path / "frame.json").write_text(text)
+    with pytest.raises(ValueError, match=message) as exc:
+        MeshDirSource(tmp_path)
+    assert str(tmp_path / "frame.json") in str(exc.value) and "\n" not in str(exc.value)
