@@ -87,6 +87,14 @@ def load_mesh_file(path: Path) -> trimesh.Trimesh:
         raise ShapeLoadError(f"{path}: cannot read mesh ({type(exc).__name__}: {exc})") from exc
     if not parts:
         raise ShapeLoadError(f"{path}: file contains no triangle faces")
+    for p in parts:
+        f = np.asarray(p.faces)
+        if f.min() < 0 or f.max() >= len(p.vertices):
+            raise ShapeLoadError(
+                f"{path}: a face refers to a vertex that does not exist "
+                f"(index {int(f.max()) if f.max() >= len(p.vertices) else int(f.min())} "
+                f"of {len(p.vertices)} vertices)"
+            )
     vertices = np.concatenate([np.asarray(p.vertices, dtype=np.float64) for p in parts])
     offsets = np.cumsum([0] + [len(p.vertices) for p in parts[:-1]])
     faces = np.concatenate([np.asarray(p.faces) + o for p, o in zip(parts, offsets, strict=True)])
