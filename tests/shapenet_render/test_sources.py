@@ -429,3 +429,31 @@ def test_a_bad_frame_declaration_is_one_line_naming_the_file(tmp_path, text, mes
     with pytest.raises(ValueError, match=message) as exc:
         MeshDirSource(tmp_path)
     assert str(tmp_path / "frame.json") in str(exc.value) and "\n" not in str(exc.value)
+
+
+@pytest.mark.gl
+def test_with_its_frame_declared_a_plus_z_chair_shows_its_front_at_azimuth_0(tmp_path, renderer64):
+    """Rendered from the front (azimuth 0, camera on -Z), the chair's back rests behind the seat:
+    the top of the image (the back rest) is farther from the camera than the bottom (seat front,
+    foot). Undeclared, the +Z-facing file shows its back: the order flips."""
+    from shapenet_render.voxelize import voxelize
+
+    facing_z = _chair_like()
+    facing_z.apply_transform(_rotation("y", 180))
+    (tmp_path / "declared").mkdir()
+    (tmp_path / "undeclared").mkdir()
+    for folder in ("declared", "undeclared"):
+        _write_obj(facing_z, tmp_path / folder / "chair.obj")
+    (tmp_path / "declared" / "frame.json").write_text('{"front": "+z"}')
+    source = MeshDirSource(tmp_path)
+
+    def top_minus_bottom_depth(folder):
+        grid = voxelize(source.load(folder, "chair.obj"), 32)
+        out = renderer64.render_voxels(grid, 0.0, 0.0, outputs=("image", "depth", "mask"))
+        rows = np.nonzero(out.mask.any(axis=1))[0]
+        top, bottom = rows[: len(rows) // 4], rows[-len(rows) // 4 :]
+        depth = lambda r: out.depth[r][out.mask[r]].mean()  # noqa: E731
+        return depth(top) - depth(bottom)
+
+    assert top_minus_bottom_depth("declared") > 0.05
+    assert top_minus_bottom_depth("undeclared") < -0.05
