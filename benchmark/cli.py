@@ -66,7 +66,8 @@ def shapes() -> None:
     "--source",
     default="procedural",
     show_default=True,
-    help="procedural | cubes | shapenet:PATH | meshdir:PATH",
+    help="procedural | cubes | shapenet:PATH | meshdir:PATH. A mesh folder's files are read in "
+    "the frame its frame.json declares (default: +y up, front -z).",
 )
 def shapes_list(source: str) -> None:
     """List a source's categories and model counts.
@@ -96,7 +97,8 @@ def shapes_list(source: str) -> None:
     "--source",
     default="procedural",
     show_default=True,
-    help="procedural | cubes | shapenet:PATH | meshdir:PATH",
+    help="procedural | cubes | shapenet:PATH | meshdir:PATH. A mesh folder's files are read in "
+    "the frame its frame.json declares (default: +y up, front -z).",
 )
 @click.option("--category", required=True, help="Category name, alias or ShapeNet synset id.")
 @click.option("-n", "count", type=click.IntRange(1, 400), default=16, show_default=True)
@@ -168,7 +170,10 @@ PRESET = click.Choice(["paper", "cpu", "smoke"])
     show_default=True,
 )
 @click.option(
-    "--source", default=None, help="procedural (default) | cubes | shapenet:PATH | meshdir:PATH"
+    "--source",
+    default=None,
+    help="procedural (default) | cubes | shapenet:PATH | meshdir:PATH. A mesh folder's files are "
+    "read in the frame its frame.json declares (default: +y up, front -z; docs/conventions.md).",
 )
 @click.option(
     "--renderer",

@@ -151,3 +151,10 @@ def test_shapes_list_names_the_frame_of_a_mesh_folder(tmp_path):
     (tmp_path / "frame.json").write_text('{"front": "+y"}')
     r = igbench("shapes", "list", "--source", f"meshdir:{tmp_path}")
     assert r.returncode != 0 and "perpendicular" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_source_help_names_the_default_frame():
+    for args in (["render", "--help"], ["shapes", "list", "--help"]):
+        r = igbench(*args)
+        text = " ".join(r.stdout.split())
+        assert "frame.json" in text and "+y up, front -z" in text, args
