@@ -560,6 +560,30 @@ def bench_voxelize_cmd(faces, voxel_res, repeats):
     )
 
 
+@bench.command("metrics3d")
+@click.option("--samples", type=click.IntRange(2), default=500, show_default=True)
+@click.option("--references", type=click.IntRange(2), default=500, show_default=True)
+@click.option("--voxel-res", type=click.IntRange(8, 128), default=32, show_default=True)
+@click.option(
+    "--naive-pairs",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Pairs the naive loop times (its time is scaled to all pairs).",
+)
+def bench_metrics3d_cmd(samples, references, voxel_res, naive_pairs):
+    """The 3D metrics' batched Chamfer and 1 - IoU matrices vs a naive loop over pairs.
+
+    \b
+    Example:
+      igbench bench metrics3d --samples 500 --references 500 --voxel-res 32
+    """
+    from benchmark.bench_metrics3d import bench_metrics3d
+
+    result = bench_metrics3d(samples, references, voxel_res, naive_pairs)
+    click.echo("\n".join(result.format()))
+
+
 @bench.command("recover")
 @click.option(
     "--method",
