@@ -438,6 +438,13 @@ def fid_cmd(
     "threshold, chosen without real images (its data-side image of [x > t] closest to what it "
     "was trained to produce from x); both = one evaluation each.",
 )
+@click.option(
+    "--3d",
+    "three_d",
+    is_flag=True,
+    help="Also score the generated volumes against the dataset's real shapes: COV, MMD and "
+    "1-NNA with the Chamfer and 1 - IoU distances (3D methods).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def eval_cmd(
@@ -452,6 +459,7 @@ def eval_cmd(
     force,
     kid,
     threshold_rule,
+    three_d,
     as_json,
     progress,
 ):
@@ -470,6 +478,7 @@ def eval_cmd(
       igbench eval RUN --preset paper --classifier out/classifier/paper/classifier.pt
       igbench eval RUN -n 500 --seed 1 --workers 8 --json
       igbench eval RUN --force --no-kid --threshold common
+      igbench eval RUN --3d                      # + COV / MMD / 1-NNA against the real shapes
     """
     from benchmark.evaluate import evaluate_run
 
@@ -489,7 +498,7 @@ def eval_cmd(
         bar.update(done - bar.n)
 
     rules = ["common", "own"] if threshold_rule == "both" else [threshold_rule]
-    outcomes = []
+    outcomes, outcomes_3d = [], []
     try:
         for rule in rules:
             outcomes.append(
@@ -511,6 +520,22 @@ def eval_cmd(
             for bar in bars.values():
                 bar.close()
             bars.clear()
+        if three_d:
+            from benchmark.eval3d import evaluate_run_3d
+
+            for rule in rules:
+                outcomes_3d.append(
+                    evaluate_run_3d(
+                        run,
+                        preset=preset_name,
+                        n=count,
+                        seed=seed,
+                        device=device,
+                        workers=workers,
+                        threshold_rule=rule,
+                        force=force,
+                    )
+                )
     except _library_errors() as exc:
         raise _one_line(exc) from exc
     finally:
@@ -519,6 +544,9 @@ def eval_cmd(
     if as_json:
         for outcome in outcomes:
             click.echo(json.dumps(outcome.to_dict(), sort_keys=True))
+        for records, skipped in outcomes_3d:
+            payload = {"skipped": skipped, "metrics": {r.metric: r.value for r in records}}
+            click.echo(json.dumps(payload | {"protocol": records[0].protocol}, sort_keys=True))
         return
     for outcome in outcomes:
         if outcome.skipped:
@@ -527,3 +555,9 @@ def eval_cmd(
         else:
             click.echo(outcome.format())
             click.echo(f"appended {len(outcome.records)} records to {outcome.records_path}")
+    for records, skipped in outcomes_3d:
+        from benchmark.eval3d import format_records
+
+        prefix = "already evaluated (--force to redo): " if skipped else ""
+        for line in format_records(records).splitlines():
+            click.echo(f"{prefix}3D {line}")

@@ -282,3 +282,46 @@ def test_own_threshold_rule_is_recorded_beside_the_common_one(runs, clf, tmp_pat
     assert dc.protocol["threshold"] is None and "threshold_search" not in dc.protocol
     with pytest.raises(EvalError, match="threshold rule"):
         _eval(run, clf, tmp_path, n=8, threshold_rule="median")
+
+
+# --------------------------------------------------------------------------------------------------
+# 3D metrics of a run (igbench eval RUN --3d)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_3d_evaluation_writes_cov_mmd_1nna_for_both_distances(runs, data, tmp_path):
+    from benchmark.eval3d import evaluate_run_3d, reference_models
+
+    run = runs["iggan"]
+    records, skipped = evaluate_run_3d(run, n=8, device="cpu", workers=0)
+    assert not skipped
+    assert sorted(r.metric for r in records) == sorted(
+        f"{s}_{d}_8" for s in ("cov", "mmd", "1nna") for d in ("chamfer", "iou")
+    )
+    for r in records:
+        assert r.n_fake == 8 and r.n_real == ImageDataset(data["cubes"]).n_models
+        assert r.protocol["threshold_rule"] == "common" and r.protocol["threshold"] == 0.5
+        score = r.metric.split("_")[0]
+        assert (0.0 <= r.value <= 1.0) if score != "mmd" else r.value >= 0.0
+    on_disk = [r.metric for r in read_records(run)][-6:]
+    assert sorted(on_disk) == sorted(r.metric for r in records)
+    again, skipped = evaluate_run_3d(run, n=8, device="cpu", workers=0)
+    assert skipped and [r.value for r in again] == [r.value for r in records]
+    own, skipped = evaluate_run_3d(run, n=8, device="cpu", workers=0, threshold_rule="own")
+    assert not skipped and own[0].protocol["threshold_rule"] == "own"
+    with pytest.raises(EvalError, match="makes images, not volumes"):
+        evaluate_run_3d(runs["dcgan"], n=8, device="cpu", workers=0)
+    # More models than samples: a seeded subset of references, the same for every run.
+    idx = reference_models(100, 10, seed=0)
+    assert len(idx) == 10 and np.array_equal(idx, reference_models(100, 10, seed=0))
+    assert np.array_equal(reference_models(6, 10, seed=0), np.arange(6))
+
+
+def test_cli_eval_3d_prints_one_line_per_distance(runs, clf, tmp_path):
+    args = ["eval", str(runs["iggan"]), "--classifier", str(clf[0]), "-n", "4", "--workers", "0"]
+    args += ["--device", "cpu", "--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    res = CliRunner().invoke(main, [*args, "--threshold", "common", "--3d"])
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.startswith("3D ")]
+    assert [ln.split(":")[0] for ln in lines] == ["3D chamfer", "3D iou"]
+    assert "cov " in lines[0] and "mmd " in lines[0] and "1nna " in lines[0]
