@@ -156,6 +156,15 @@ def test_smoke_table_runs_resumes_and_collects(tmp_path, smoke_classifier):
     assert all(float(r["fid_own"]) >= 0 for r in rows)
     iggan_row = next(r for r in rows if r["method"] == "iggan")
     assert float(iggan_row["threshold_own"]) > 0  # a 3D method's own threshold is recorded
+    # The 3D table beside it: the 3D method's cell at both thresholds, both distances.
+    rows3d = list(csv.DictReader((tmp_path / "table1-3d.csv").open()))
+    assert [(r["method"], r["threshold_rule"]) for r in rows3d] == [
+        ("iggan", "common"),
+        ("iggan", "own"),
+    ]
+    assert all(0.0 <= float(r["1nna_chamfer"]) <= 1.0 and r["mmd_iou"] for r in rows3d)
+    assert "3D metrics" in (tmp_path / "table1-3d.md").read_text()
+    assert (tmp_path / "table1-3d.tex").is_file()
     metrics = tmp_path / "runs" / "chair-500-iggan" / "metrics.jsonl"
     n_records = len(metrics.read_text().splitlines())
     assert json.loads(metrics.read_text().splitlines()[0])["method"] == "iggan"
