@@ -123,7 +123,7 @@ def evaluate_run_3d(
         ]
         samples = np.concatenate(volumes)
         references = np.stack([ds.voxels(int(i)) for i in refs_idx])
-        results = [scores(samples, references, d, seed=seed) for d in DISTANCES]
+        results = [scores(samples, references, d) for d in DISTANCES]
     finally:
         torch.set_num_threads(threads)
     protocol["threshold"] = threshold

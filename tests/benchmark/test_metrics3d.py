@@ -38,27 +38,38 @@ def _balls(n: int, size: int = 16, seed: int = 1) -> np.ndarray:
 
 
 def test_chamfer_and_iou_of_known_shapes():
-    a = np.zeros((1, 2, 3), np.float32)  # two points at the origin
-    b = np.array([[[1, 0, 0], [1, 0, 0]]], np.float32)  # two points 1 away
-    np.testing.assert_allclose(chamfer_matrix(a, b), [[2.0]])  # 1^2 each way
-    c = np.array([[[0, 0, 0], [3, 0, 0]]], np.float32)
-    # a -> c: 0; c -> a: (0 + 9) / 2
-    np.testing.assert_allclose(chamfer_matrix(a, c), [[4.5]])
-    assert np.isinf(chamfer_matrix(a, b, a_valid=np.array([False]))).all()
-    g = np.zeros((3, 4, 4, 4), bool)
-    g[0, :2] = True  # 32 voxels
-    g[1, :1] = True  # 16 voxels, inside g[0]
+    n = 8
+    g = np.zeros((4, n, n, n), bool)
+    g[0, 1, 2, 2] = True  # one voxel
+    g[1, 4, 2, 2] = True  # one voxel, 3 voxels along +X
+    g[2, 1, 2, 2] = g[2, 4, 2, 2] = True  # both
+    d = chamfer_matrix(g[:3], g[:3])
+    step = (3 / n) ** 2  # squared world distance of 3 voxels
+    assert d[0, 1] == pytest.approx(2 * step) and d[0, 0] == 0.0
+    # {x1, x4} vs {x1}: A -> B (0 + step) / 2; B -> A 0.
+    assert d[2, 0] == pytest.approx(step / 2) and d[0, 2] == pytest.approx(step / 2)
+    assert np.allclose(d, d.T)
+    assert np.isinf(chamfer_matrix(g[3:], g[:1])).all()  # an empty grid
+    # A solid block's surface: only its boundary voxels count.
+    block = np.zeros((1, n, n, n), bool)
+    block[0, 2:6, 2:6, 2:6] = True
+    shell = block.copy()
+    shell[0, 3:5, 3:5, 3:5] = False
+    assert chamfer_matrix(block, shell)[0, 0] == 0.0
+    h = np.zeros((3, 4, 4, 4), bool)
+    h[0, :2] = True  # 32 voxels
+    h[1, :1] = True  # 16 voxels, inside h[0]
     np.testing.assert_allclose(
-        iou_distance_matrix(g, g), [[0, 0.5, 1], [0.5, 0, 1], [1, 1, 0]], atol=1e-12
+        iou_distance_matrix(h, h), [[0, 0.5, 1], [0.5, 0, 1], [1, 1, 0]], atol=1e-12
     )
 
 
-def test_surface_points_lie_on_the_shape_surface():
+def test_surface_points_are_the_boundary_voxel_centres():
     g = np.zeros((16, 16, 16), bool)
     g[4:12, 4:12, 4:12] = True  # the cube [-0.25, 0.25]^3
-    pts = surface_points(g, 500)
-    assert pts.shape == (500, 3)
-    assert np.allclose(np.abs(pts).max(axis=1), 0.25, atol=1 / 32 + 1e-6)
+    pts = surface_points(g)
+    assert len(pts) == 8**3 - 6**3
+    assert np.allclose(np.abs(pts).max(axis=1), 0.25 - 1 / 32)  # outermost voxel centres
     assert surface_points(np.zeros((8, 8, 8), bool)) is None
 
 
