@@ -18,7 +18,8 @@ Run directory::
                            row 3: real images, for reference
     checkpoints/ckpt-<iteration>.pt
                            see :mod:`iggan.checkpoint`
-    tensorboard/           only when the ``tensorboard`` package is installed
+    tensorboard/           only when the ``tensorboard`` package is installed: the log's scalars
+                           and every sample grid (tag ``samples``) as an image
 
 Real images. Datasets in modes 500 and one-per-model are sampled from their stored images,
 shuffled per epoch. ``unlimited`` and ``lvp`` datasets (paper 4.2: "we render each object from a
@@ -449,6 +450,11 @@ class RunLog:
                 if isinstance(v, float | int) and k != "iteration":
                     self._tb.add_scalar(k, v, record["iteration"])
 
+    def image(self, tag: str, grid: np.ndarray, iteration: int) -> None:
+        """A (H, W) uint8 image (a sample grid) into TensorBoard, when it is installed."""
+        if self.enabled and self._tb is not None:
+            self._tb.add_image(tag, np.asarray(grid, np.uint8), iteration, dataformats="HW")
+
     def close(self) -> None:
         if self._tb is not None:
             self._tb.close()
@@ -484,8 +490,9 @@ def opengl_images(pool, volumes: torch.Tensor, azimuth, elevation, threshold: fl
     return np.stack([r.image for r in pool.render(items)])
 
 
-def write_sample_grid(path: Path, method: Method, pool, inputs, real: np.ndarray) -> None:
-    """Rows: OpenGL renders of thresholded samples, the method's own renders, real images."""
+def write_sample_grid(path: Path, method: Method, pool, inputs, real: np.ndarray) -> np.ndarray:
+    """Rows: OpenGL renders of thresholded samples, the method's own renders, real images.
+    Saves the grid as a PNG and returns it ((H, W) uint8)."""
     from shapenet_render.preview import image_grid, save_png
 
     z, az, el = (t.to(method.device) for t in inputs)
@@ -495,7 +502,9 @@ def write_sample_grid(path: Path, method: Method, pool, inputs, real: np.ndarray
         rows.extend(opengl_images(pool, out["volumes"], az.cpu(), el.cpu(), SAMPLE_THRESHOLD))
     rows.extend(from_network(out["images"])[:, 0])
     rows.extend(real[: len(z)])
-    save_png(image_grid(rows, ncols=len(z)), path)
+    grid = image_grid(rows, ncols=len(z))
+    save_png(grid, path)
+    return grid
 
 
 # --------------------------------------------------------------------------------------------------
@@ -792,13 +801,14 @@ def train(
 
                 # -- samples: OpenGL renders of thresholded samples beside neural renders ----------
                 if dist.main and config.sample_every and done % config.sample_every == 0:
-                    write_sample_grid(
+                    grid = write_sample_grid(
                         run_dir / "samples" / f"samples-{done:08d}.png",
                         method,
                         pool,
                         samples_in,
                         sample_real,
                     )
+                    runlog.image("samples", grid, done)
 
                 # -- checkpoint: periodic, at the end, and on SIGINT/SIGTERM -------------------
                 if done % config.checkpoint_every == 0 or at_end:

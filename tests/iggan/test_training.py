@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import signal
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from iggan import checkpoint as ckpt_io
 from iggan import losses
@@ -62,10 +65,16 @@ def test_tensorboard_scalars_when_tensorboard_is_installed(box_data, tmp_path):
     # The dev install carries tensorboard (pyproject's dev extra), so this path is always tested.
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    cfg = _cfg(box_data, iterations=3, sample_every=0)
+    cfg = _cfg(box_data, iterations=3, sample_every=2)
     train(cfg, tmp_path / "run", progress=False)
     events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
     events.Reload()
+    # The sample grid of iteration 2 as an image, the same pixels as its PNG.
+    (image,) = events.Images("samples")
+    assert image.step == 2
+    logged = np.asarray(Image.open(io.BytesIO(image.encoded_image_string)).convert("L"))
+    png = np.asarray(Image.open(tmp_path / "run" / "samples" / "samples-00000002.png"))
+    assert np.array_equal(logged, png)
     tags = set(events.Tags()["scalars"])
     assert {"loss_d", "loss_g", "loss_r", "loss_dom", "d_accuracy", "t_iter"} <= tags
     logged = {r["iteration"]: r["loss_d"] for r in read_log(tmp_path / "run")}
