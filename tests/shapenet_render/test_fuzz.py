@@ -48,38 +48,34 @@ def obj_text(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
-@st.composite
-def off_text(draw) -> str:
-    n = draw(st.integers(0, 6))
-    m = draw(st.integers(0, 6))
-    head = f"OFF\n{n} {m} 0\n"
+def _vertex_and_face_lines(draw, n: int, m: int) -> str:
+    """``n`` vertex lines of three numbers and ``m`` triangle lines (OFF/PLY bodies); indices
+    may point past the vertices or below 0."""
     verts = "".join(
-        f"{' '.join(_number_text(draw(numbers)) for _ in range(3))}\n" for _ in range(n)
+        " ".join(_number_text(draw(numbers)) for _ in range(3)) + "\n" for _ in range(n)
     )
     faces = "".join(
         "3 " + " ".join(str(draw(st.integers(-1, n + 1))) for _ in range(3)) + "\n"
         for _ in range(m)
     )
-    return head + verts + faces
+    return verts + faces
+
+
+@st.composite
+def off_text(draw) -> str:
+    n, m = draw(st.integers(0, 6)), draw(st.integers(0, 6))
+    return f"OFF\n{n} {m} 0\n" + _vertex_and_face_lines(draw, n, m)
 
 
 @st.composite
 def ply_text(draw) -> str:
-    n = draw(st.integers(0, 6))
-    m = draw(st.integers(0, 6))
+    n, m = draw(st.integers(0, 6)), draw(st.integers(0, 6))
     head = (
         "ply\nformat ascii 1.0\n"
         f"element vertex {n}\nproperty float x\nproperty float y\nproperty float z\n"
         f"element face {m}\nproperty list uchar int vertex_indices\nend_header\n"
     )
-    verts = "".join(
-        f"{' '.join(_number_text(draw(numbers)) for _ in range(3))}\n" for _ in range(n)
-    )
-    faces = "".join(
-        "3 " + " ".join(str(draw(st.integers(-1, n + 1))) for _ in range(3)) + "\n"
-        for _ in range(m)
-    )
-    return head + verts + faces
+    return head + _vertex_and_face_lines(draw, n, m)
 
 
 def _load_or_reason(path) -> None:
