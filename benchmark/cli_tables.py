@@ -263,6 +263,18 @@ def table_commands() -> list[click.Command]:
     return [_make_table_command(t) for t in ("table1", "table2", "table3")]
 
 
+#: What `igbench demo` prints last: where to look and what its numbers can and cannot say.
+DEMO_READING = """\
+What to look at: the renders.png grids above (OpenGL renders of 8 samples, a shape per column;
+the 3D methods also at their own threshold), beside the real images in the training grids.
+What the numbers say: FID (and KID) of {n} samples against the same number of real chairs, in the
+features of our classifier on our procedural shapes, after short runs (IG-GAN {iggan} iterations):
+a smoke test of the whole pipeline and a rough ordering. They cannot say which method is better:
+one seed of a short run is a sample of one (IG-GAN's demo FID was 46.5 and 87.1 in two runs on
+two machines, docs/reproduction.md runs 3 and 4), and they are not comparable with the paper's (other shapes,
+another classifier). The `cpu` Table 1 (`igbench table1 --preset cpu`) is the comparison."""
+
+
 @click.command("demo")
 @click.option(
     "--outdir",
@@ -332,5 +344,11 @@ def demo(outdir, count, jobs, progress):
                     click.echo(
                         f"{'':{len(cell.row)}}  and at its own threshold {own:g} in {at_own.out}"
                     )
+        click.echo("")
+        click.echo(
+            DEMO_READING.format(
+                n=ctx.preset.n_eval or "the preset's", iggan=tables.DEMO_ITERATIONS["iggan"]
+            )
+        )
     except _library_errors() as exc:
         raise _one_line(exc) from exc
