@@ -271,8 +271,9 @@ What the numbers say: FID (and KID) of {n} samples against the same number of re
 features of our classifier on our procedural shapes, after short runs (IG-GAN {iggan} iterations):
 a smoke test of the whole pipeline and a rough ordering. They cannot say which method is better:
 one seed of a short run is a sample of one (IG-GAN's demo FID was 46.5 and 87.1 in two runs on
-two machines, docs/reproduction.md runs 3 and 4), and they are not comparable with the paper's (other shapes,
-another classifier). The `cpu` Table 1 (`igbench table1 --preset cpu`) is the comparison."""
+two machines, docs/reproduction.md runs 3 and 4), and they are not comparable with the paper's
+(other shapes, another classifier). The `cpu` Table 1 (`igbench table1 --preset cpu`) is the
+comparison."""
 
 
 @click.command("demo")
