@@ -782,7 +782,7 @@ def _recover_seeds(config, seeds: list[int], jobs: int, settings, resume: bool) 
     import dataclasses
 
     from benchmark.cli_errors import library_errors
-    from benchmark.recover import recover
+    from benchmark.recover import format_header, format_row, recover
     from benchmark.tables import Job, TableError, run_jobs
 
     base = config.out_path
@@ -790,9 +790,19 @@ def _recover_seeds(config, seeds: list[int], jobs: int, settings, resume: bool) 
     if jobs == 1:
         for s, out in zip(seeds, outs, strict=True):
             click.echo(f"seed {s}: {out}")
+            shown: set[str] = set()
+
+            def show(record, shown=shown):
+                if record["start"] not in shown:
+                    shown.add(record["start"])
+                    click.echo(format_header(record))
+                click.echo(format_row(record))
+
             try:
                 result = recover(
-                    dataclasses.replace(config, seed=s, outdir=str(out)), resume=resume
+                    dataclasses.replace(config, seed=s, outdir=str(out)),
+                    on_record=show,
+                    resume=resume,
                 )
             except library_errors() as exc:
                 raise click.ClickException(f"seed {s}: {str(exc).splitlines()[0]}") from exc
