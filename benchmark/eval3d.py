@@ -98,9 +98,7 @@ def evaluate_run_3d(
     if not method.makes_volumes:
         raise ev.EvalError(f"{run_dir}: {method.name} makes images, not volumes: no 3D metrics")
     config = method.config
-    views = ev.normal_view_ranges(run.spec) if run.spec.mode == "lvp" else (
-        run.spec.azimuth_range, run.spec.elevation_range)  # fmt: skip
-    z, az, el = ev._eval_inputs(config, n, seed, views)
+    z, az, el = ev._eval_inputs(config, n, seed, ev.eval_view_ranges(run.spec))
     threads = torch.get_num_threads()
     if config.torch_threads:
         torch.set_num_threads(config.torch_threads)

@@ -189,6 +189,14 @@ def normal_view_ranges(spec) -> tuple[tuple[float, float], tuple[float, float]]:
     return normal.azimuth_range, normal.elevation_range
 
 
+def eval_view_ranges(spec) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(azimuth, elevation) ranges the generated samples are evaluated at: the dataset's, or for
+    an ``lvp`` dataset the category's normal ranges (paper, footnote 2)."""
+    if spec.mode == "lvp":
+        return normal_view_ranges(spec)
+    return spec.azimuth_range, spec.elevation_range
+
+
 def _generator(seed: int, stream: int) -> torch.Generator:
     """A CPU generator for one stream of the evaluation (devices agree), apart from training's."""
     state = np.random.SeedSequence([int(seed), 0xE7A1, stream]).generate_state(2, np.uint64)
@@ -644,14 +652,7 @@ def evaluate_run(
     # -- the protocol, and whether the run already holds this evaluation ---------------------------
     spec = run.spec
     real_kind = _real_kind(spec)
-    views = (
-        normal_view_ranges(spec)
-        if spec.mode == "lvp"
-        else (
-            spec.azimuth_range,
-            spec.elevation_range,
-        )
-    )
+    views = eval_view_ranges(spec)
     protocol: dict[str, Any] = {
         "eval_version": EVAL_VERSION,
         "eval_preset": preset,
@@ -779,5 +780,6 @@ __all__ = [
     "default_classifier",
     "eval_samples",
     "evaluate_run",
+    "eval_view_ranges",
     "normal_view_ranges",
 ]
