@@ -1,13 +1,16 @@
-"""`igbench bench train`: where an IG-GAN iteration's time goes, and what overlapping the
-off-the-shelf renders saves.
+"""`igbench bench train`: where an IG-GAN iteration's time goes, what overlapping the
+off-the-shelf renders saves, and what overlapping the R step's forward pass with the G step saves.
 
 For each preset at batch 8 it reports
 
 * component costs (forward + backward, one process, the preset's torch threads): G, the view
-  transform, RenderNet R, D -- each measured alone on the shapes an iteration feeds it; R also
-  under bfloat16 autocast (``r_bfloat16``), with the float32/bfloat16 ratio;
+  transform, RenderNet R, D -- each measured alone on the shapes an iteration feeds it;
 * the off-the-shelf render time of one batch of x_d through the pool (what the naive loop waits);
-* a short real training run: seconds per iteration and the share of it spent waiting on renders.
+* short real training runs, alternating the serial iteration (``overlap_r=False``) with ours
+  (``overlap_r=True``: the R step's forward pass runs in a second thread during the G step), each
+  run's seconds per iteration and the share spent waiting on renders, and their ratio. Both runs
+  start from the same seed and do the same math (the tests check the losses), so only the time
+  differs.
 
 "naive" is the same loop rendering R_d(x_d) synchronously instead of overlapping it with the G step:
 its iteration costs ours minus our wait plus the full render time.
@@ -15,9 +18,10 @@ its iteration costs ours minus our wait plus the full render time.
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -47,31 +51,43 @@ class TrainBench:
     components: dict[str, float]
     render_batch: float
     iteration: float
+    """Seconds per iteration of our loop (the mean of its runs)."""
     render_wait: float
-    r_bfloat16: float  # R's forward + backward under bfloat16 autocast (components["R"]: float32)
+    """Seconds per iteration our loop waited on renders."""
+    serial: float
+    """Seconds per iteration of the serial loop (``overlap_r=False``; the mean of its runs)."""
+    runs: dict[str, list[float]] = field(default_factory=dict)
+    """``ours`` / ``serial`` -> seconds per iteration of each run, in the order they ran."""
     overrides: tuple[tuple[str, object], ...] = ()
 
     def format(self) -> str:
-        c = self.components
+        c, p = self.components, f"[{self.preset}]"
         naive_iter = self.iteration - self.render_wait + self.render_batch
-        lines = [
-            *(
-                [f"[{self.preset}] set " + ", ".join(f"{k}={v}" for k, v in self.overrides)]
-                if self.overrides
-                else []
-            ),
-            f"[{self.preset}] batch {self.batch}: component fwd+bwd seconds: "
-            + ", ".join(f"{k} {v:.3f}" for k, v in c.items()),
-            f"[{self.preset}] R fwd+bwd float32 {c['R']:.3f} s, under bfloat16 autocast "
-            f"{self.r_bfloat16:.3f} s: float32/bfloat16 {c['R'] / self.r_bfloat16:.2f}x",
-            f"[{self.preset}] off-the-shelf render of one batch (pool): {self.render_batch:.3f} s",
-            f"[{self.preset}] training loop: {self.iteration:.3f} s/iteration, waiting on renders "
-            f"{self.render_wait:.3f} s = {100 * self.render_wait / self.iteration:.1f} % of the iteration",
-            f"[{self.preset}] naive (synchronous renders): {naive_iter:.3f} s/iteration, "
-            f"render share {100 * self.render_batch / naive_iter:.1f} %",
-            f"[{self.preset}] naive/ours iteration time: {naive_iter / self.iteration:.2f}x",
-        ]
-        return "\n".join(lines)
+
+        def runs(name: str) -> str:
+            return ", ".join(f"{t:.3f}" for t in self.runs.get(name, []))
+
+        return "\n".join(
+            [
+                *(
+                    [f"{p} set " + ", ".join(f"{k}={v}" for k, v in self.overrides)]
+                    if self.overrides
+                    else []
+                ),
+                f"{p} batch {self.batch}: component fwd+bwd seconds: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in c.items()),
+                f"{p} off-the-shelf render of one batch (pool): {self.render_batch:.3f} s",
+                f"{p} serial iteration (overlap_r off): {self.serial:.3f} s/iteration "
+                f"(runs: {runs('serial')})",
+                f"{p} ours (R step's forward beside the G step): {self.iteration:.3f} s/iteration "
+                f"(runs: {runs('ours')}), waiting on renders {self.render_wait:.3f} s = "
+                f"{100 * self.render_wait / self.iteration:.1f} % of the iteration",
+                f"{p} serial/ours iteration time: {self.serial / self.iteration:.2f}x",
+                f"{p} naive (synchronous renders): {naive_iter:.3f} s/iteration, "
+                f"render share {100 * self.render_batch / naive_iter:.1f} %",
+                f"{p} naive/ours iteration time: {naive_iter / self.iteration:.2f}x",
+            ]
+        )
 
 
 #: TrainConfig fields that ``bench_train`` sets itself, so ``--set`` may not.
@@ -84,6 +100,7 @@ _BENCH_FIELDS = {
     "log_every": "every iteration is timed",
     "sample_every": "no sample grids",
     "checkpoint_every": "one checkpoint at the end",
+    "overlap_r": "the benchmark times the loop both ways",
 }
 
 
@@ -92,18 +109,71 @@ def bench_train(
     batch: int = 8,
     iterations: int = 12,
     overrides: tuple[tuple[str, object], ...] = (),
+    repeats: int = 1,
 ) -> TrainBench:
     """Measure one preset (``cpu`` or ``paper``; ``paper`` on a CPU is slow: use few iterations),
     with ``overrides`` ((field, value) pairs) replacing its TrainConfig fields, except those the
-    benchmark sets itself (:class:`ConfigError` naming the field)."""
+    benchmark sets itself (:class:`ConfigError` naming the field). ``repeats`` training runs of
+    each loop, serial and ours alternating."""
     for name, _ in overrides:
         if name in _BENCH_FIELDS:
             raise ConfigError(f"{name}: set by the benchmark itself ({_BENCH_FIELDS[name]})")
     cfg = train_preset(
         preset, batch_size=batch, device="cpu", renderer_init=None, **dict(overrides)
     )
+    threads = torch.get_num_threads()
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
+    try:
+        components = _components(cfg, batch, reps=3 if preset == "cpu" else 1)
+    finally:
+        torch.set_num_threads(threads)
+    n, res = cfg.voxel_res, cfg.image_res
+    runs: dict[str, list[float]] = {"serial": [], "ours": []}
+    waits: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = make_spec("cubes", "one-per-model", preset, max_models=4 * batch)
+        data = render_dataset(spec, out=Path(tmp) / "data.h5", workers=cfg.render_workers or 1).path
+        pool = open_render_pool(RenderSettings(resolution=res), cfg.render_workers, n)
+        grids = (torch.rand(batch, n, n, n) > 0.7).numpy()
+        az, el = torch.rand(batch) * 360, torch.rand(batch) * 90 - 30
+        items = [
+            RenderItem.voxels(gr, float(a), float(e))
+            for gr, a, e in zip(grids, az, el, strict=True)
+        ]
+        render_batch = _time(lambda: pool.render(items), 3)
+        pool.close()
+        base = replace(
+            cfg,
+            data=str(data),
+            iterations=iterations,
+            log_every=1,
+            sample_every=0,
+            checkpoint_every=iterations,
+        )
+        for r in range(repeats):
+            for name, overlap in (("serial", False), ("ours", True)):
+                run_dir = Path(tmp) / f"run-{name}-{r}"
+                train(replace(base, overlap_r=overlap), run_dir, progress=False)
+                summary = timing_summary(run_dir, skip=1)
+                runs[name].append(summary["t_iter"])
+                if overlap:
+                    waits.append(summary["t_render_wait"])
+    return TrainBench(
+        preset,
+        batch,
+        components,
+        render_batch,
+        statistics.mean(runs["ours"]),
+        statistics.mean(waits),
+        statistics.mean(runs["serial"]),
+        runs,
+        tuple(overrides),
+    )
+
+
+def _components(cfg, batch: int, reps: int) -> dict[str, float]:
+    """Forward + backward seconds of G, the view transform, R and D alone at ``cfg``'s sizes."""
     n, res, m = cfg.voxel_res, cfg.image_res, cfg.view_volume_res
     g = Generator3D(n, cfg.z_dim, cfg.g_channels, out_bias_init=cfg.g_out_bias)
     r = RenderNet(m, res, cfg.r_channels_3d, cfg.r_channels_2d, cfg.r_downsample)
@@ -113,8 +183,7 @@ def bench_train(
     cam = torch.rand(batch, 1, m, m, m, requires_grad=True)
     img = torch.rand(batch, 1, res, res, requires_grad=True)
     az, el = torch.rand(batch) * 360, torch.rand(batch) * 90 - 30
-    reps = 3 if preset == "cpu" else 1
-    components = {
+    return {
         "G": _time(lambda: g(z).sum().backward(), reps),
         "view_transform": _time(
             lambda: view_transform(vol, az, el, out_res=m).sum().backward(), reps
@@ -122,44 +191,6 @@ def bench_train(
         "R": _time(lambda: r(cam).sum().backward(), reps),
         "D": _time(lambda: d(img).sum().backward(), reps),
     }
-
-    def r_bf16():
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            out = r(cam).float()
-        out.sum().backward()
-
-    r_bfloat16 = _time(r_bf16, reps)
-    with tempfile.TemporaryDirectory() as tmp:
-        spec = make_spec("cubes", "one-per-model", preset, max_models=4 * batch)
-        data = render_dataset(spec, out=Path(tmp) / "data.h5", workers=cfg.render_workers or 1).path
-        pool = open_render_pool(RenderSettings(resolution=res), cfg.render_workers, n)
-        grids = (torch.rand(batch, n, n, n) > 0.7).numpy()
-        items = [
-            RenderItem.voxels(gr, float(a), float(e))
-            for gr, a, e in zip(grids, az, el, strict=True)
-        ]
-        render_batch = _time(lambda: pool.render(items), 3)
-        pool.close()
-        run_cfg = replace(
-            cfg,
-            data=str(data),
-            iterations=iterations,
-            log_every=1,
-            sample_every=0,
-            checkpoint_every=iterations,
-        )
-        train(run_cfg, Path(tmp) / "run", progress=False)
-        summary = timing_summary(Path(tmp) / "run", skip=1)
-    return TrainBench(
-        preset,
-        batch,
-        components,
-        render_batch,
-        summary["t_iter"],
-        summary["t_render_wait"],
-        r_bfloat16,
-        tuple(overrides),
-    )
 
 
 def format_all(results: list[TrainBench]) -> str:

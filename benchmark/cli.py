@@ -486,17 +486,25 @@ def bench_dataset_cmd(category, n_models, naive_models, preset, workers):
     multiple=True,
     metavar="FIELD=VALUE",
     help="Replace a training-config field of every measured preset (repeatable), "
-    "e.g. --set r_bfloat16=true.",
+    "e.g. --set torch_threads=2.",
 )
-def bench_train_cmd(presets, batch, iterations, overrides):
-    """Seconds per iteration split into G, view transform, R, D and rendering; render-wait share.
-
-    Also R's forward + backward under bfloat16 autocast beside float32 (the r_bfloat16 switch).
+@click.option(
+    "--repeats",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Training runs of each loop (serial and ours alternate, so load changes hit both).",
+)
+def bench_train_cmd(presets, batch, iterations, overrides, repeats):
+    """Seconds per iteration split into G, view transform, R, D and rendering; render-wait share;
+    the serial iteration against ours (the R step's forward in a second thread beside the G step,
+    the same math) in one run, and their ratio.
 
     \b
     Examples:
       igbench bench train --presets cpu,paper --batch 8
-      igbench bench train --presets cpu --set r_channels_2d=64 --set r_bfloat16=true
+      igbench bench train --presets cpu --iterations 30 --repeats 3
+      igbench bench train --presets cpu --set torch_threads=2
     """
     from benchmark.bench_train import bench_train
     from benchmark.recover import RecoverError, parse_train_overrides
@@ -509,7 +517,7 @@ def bench_train_cmd(presets, batch, iterations, overrides):
     for name in presets.split(","):
         its = iterations if name != "paper" else min(iterations, 4)
         try:
-            result = bench_train(name.strip(), batch, its, pairs)
+            result = bench_train(name.strip(), batch, its, pairs, repeats=repeats)
         except ConfigError as exc:
             raise click.UsageError(f"--set: {exc}") from None
         click.echo(result.format())

@@ -72,10 +72,6 @@ class TrainConfig:
     """RenderNet width after the projection unit (depth folded into channels, 1x1 conv)."""
     r_downsample: int = 4
     """RenderNet 3D stem reduction (128^3 -> 32^3 features, as RenderNet's 64^3 -> 32^3)."""
-    r_bfloat16: bool = False
-    """Run R_phi's forward and backward under bfloat16 autocast (CPU or CUDA): its convolutions
-    compute in bfloat16, its weights, output and every loss stay float32. Not the paper's (off in
-    every preset); ``igbench bench train`` prints R's time both ways."""
     d_channels: int = 64
     """Discriminator base width (DCGAN: 64)."""
 
@@ -151,6 +147,12 @@ class TrainConfig:
     torch_threads: int | None = None
     """Intra-op CPU threads of this process (torch.set_num_threads) while training; None leaves
     torch's default (one per core)."""
+    overlap_r: bool = True
+    """On CPU, run the R step's forward pass (both view transforms, R_phi on x_d and x_c) in a
+    second thread while the G step runs: R's weights do not change in between, so the math is
+    the same (a test checks the losses), only the order of work. With ``torch_threads=1`` the two
+    threads use two cores without OpenMP's stalls (``igbench bench train`` times it against the
+    serial iteration). Ignored on CUDA and without the R step."""
 
     def __post_init__(self):
         self.validate()
@@ -252,7 +254,11 @@ def _pow2(x: int) -> bool:
 #: Switches that earlier versions saved and that no longer exist (docs/benchmarks.md measured
 #: them not helping), with the value that meant "off". A saved config with a switch off loads
 #: (its math is this version's); on, it is refused, since this version cannot train or resume it.
-REMOVED_SWITCHES: dict[str, Any] = {"g_straight_through": False, "g_binary_weight": 0.0}
+REMOVED_SWITCHES: dict[str, Any] = {
+    "g_straight_through": False,
+    "g_binary_weight": 0.0,
+    "r_bfloat16": False,
+}
 #: Saved fields that only qualified a removed switch; dropped with it.
 REMOVED_WITH_SWITCHES = ("g_binary_start",)
 
@@ -303,23 +309,42 @@ PAPER = TrainConfig(preset="paper")
 #: prototype at 32^3 / 64^2, batch 8, 2 cores, did not learn in 8 minutes with the paper's settings;
 #: D won outright and the volumes were giant blobs).
 CPU_DEPARTURES: dict[str, str] = {
-    "voxel_res / image_res / widths": "32^3 voxels, 64^2 images and narrower networks, so that an "
-    "iteration takes well under a second on 2 CPU cores.",
+    "voxel_res / image_res / widths": "32^3 voxels, 64^2 images and narrower G (16 base channels), "
+    "so that an iteration takes about a second on 2 CPU cores.",
     "lr_r": "1e-4 instead of 2e-5: at the paper's rate the renderer lagged behind the generator's "
     "changing volumes within the short CPU budget, so G followed a stale renderer.",
-    "d_gate_accuracy": "0.8 instead of always updating: at this size D separated real from fake "
-    "almost at once and G's gradient vanished; D now pauses while it is right on >= 80 % of a batch.",
+    "r_downsample / r_channels_3d / r_channels_2d": "2 / 4 / 64: a renderer with 32^3 features "
+    "(the paper's reduction of 4 leaves 16^3 at this size) and a wider 2D part. Recovery rounds "
+    "5-7 (docs/notes/recovery-rounds.md): the 32^3-feature renderer took the bathtub:3 IoU from a "
+    "0.52-0.56 plateau to 0.638 at 1500 iterations, the 64-channel 2D part left the 0.3 plateau "
+    "early on both seeds (0.438 / 0.623 against 0.263 / 0.341 with 32 channels).",
+    "d_channels": "32 instead of 16 (the paper's DCGAN has 64, too slow here): recovery rounds 8-9, "
+    "a wider D kept the bathtub's cavity where the 16-wide D let G fill it (seed 2: IoU 0.637).",
+    "d_gate_accuracy": "0.95 instead of always updating: at this size D separated real from fake "
+    "almost at once and G's gradient vanished; D pauses while it is right on >= 95 % of a batch "
+    "(0.8 in the first calibration; 0.95 from recovery round 8 on, updating in ~45 % of iterations).",
+    "dom_weight": "3 instead of 100 (lambda of eq. 9): recovery rounds 3-11 on bathtub:3, lambda 100 "
+    "collapsed, 30 plateaued near IoU 0.3, 10 reached 0.55-0.64, 3 gave IoU 0.688 / cav_bbox 0.901 "
+    "(seed 2) and 0.639 / 0.811 (seed 3) at 1745 iterations. At this size R's L2 to OpenGL stays "
+    "near 0.08 and lambda * DOM outweighs it ~40-fold even at 3.",
+    "g_ema": "0.99: samples come from a moving average of G's weights, part of every recovery "
+    "run from round 6 on, including the two above. It does not hold a peak by itself (round 6: "
+    "the average followed G down, 0.645 -> 0.546); its samples differed from the trained G's by "
+    "under 0.03 IoU at most evaluations. Not measured without it in the final configuration.",
+    "lr_decay_start / lr_decay_end / iterations": "every rate falls linearly from iteration 1200 to "
+    "0 at 2400, where the run ends (recovery rounds 7 and 10: without a decay runs fell back from "
+    "their best, e.g. IoU 0.553 -> 0.454; with it they kept it). The paper's rates are constant.",
     "g_out_bias": "-3 instead of 0: early volumes start sparse (occupancy ~0.05) rather than as "
     "half-full blobs whose OpenGL renders D rejects trivially.",
     "renderer_init": "random boxes (cubes) instead of tables: the calibration pre-trained on random "
     "boxes (~400 steps at lr 1e-3), which generalised to the generator's early blobs.",
-    "batch_size / iterations": "batch 8 and 3000 iterations: the calibration's budget (~30 min).",
+    "batch_size": "8: what 2 cores afford per iteration.",
     "torch_threads / render_workers": "not the paper's math, the machine's: 1 torch thread and 1 "
     "render process on 2 cores. With torch's default 2 threads, its OpenMP workers stall whenever "
     "another process (a render worker, or a neighbour on a shared machine) takes a core: measured "
     "3.5x (cpu) to 10x (smoke) slower iterations on a loaded 2-core machine. One run alone on an "
-    "idle 2-core machine is faster with --torch-threads 2 (bench train, 2026-12-03: 1.20x for this "
-    "preset, 1.43x with the recovery runs' wider renderer).",
+    "idle 2-core machine is faster with --torch-threads 2 (bench train, 2026-12-03: 1.43x with "
+    "this preset's renderer).",
 }
 
 CPU = replace(
@@ -328,13 +353,18 @@ CPU = replace(
     voxel_res=32,
     image_res=64,
     g_channels=16,  # 128-64-32 (3 upsamplings to 32^3)
-    r_channels_3d=8,
-    r_channels_2d=64,  # r_downsample stays 4, as in the paper preset: 64^3 -> 16^3 features
-    d_channels=16,
+    r_channels_3d=4,
+    r_channels_2d=64,
+    r_downsample=2,  # 64^3 camera volume -> 32^3 features
+    d_channels=32,
     batch_size=8,
-    iterations=3000,
+    iterations=2400,
     lr_r=1e-4,
-    d_gate_accuracy=0.8,
+    lr_decay_start=1200,
+    lr_decay_end=2400,
+    dom_weight=3.0,
+    d_gate_accuracy=0.95,
+    g_ema=0.99,
     g_out_bias=-3.0,
     renderer_init="cubes",
     render_workers=1,
@@ -344,8 +374,9 @@ CPU = replace(
     checkpoint_every=250,
 )
 
-SMOKE = replace(
-    CPU,
+#: What ``smoke`` changes in a method's ``cpu`` preset: sizes and bookkeeping, nothing else, so
+#: that the tests run each method's ``cpu`` settings at toy sizes.
+SMOKE_FIELDS: dict[str, Any] = dict(
     preset="smoke",
     voxel_res=16,
     image_res=32,
@@ -362,18 +393,32 @@ SMOKE = replace(
     checkpoint_every=2,
     render_workers=1,
 )
+SMOKE = replace(CPU, **SMOKE_FIELDS)
 
 _PRESETS: dict[str, TrainConfig] = {"paper": PAPER, "cpu": CPU, "smoke": SMOKE}
 
-#: Each 3D baseline's own ``cpu`` values of the fields that the shared preset took from IG-GAN's
-#: calibration (``d_gate_accuracy``, ``g_out_bias``; :data:`CPU_DEPARTURES`), calibrated on the
-#: baseline itself (applied to ``cpu`` and the ``smoke`` preset derived from it). method -> field
-#: -> (value, evidence). Measured with ``igbench bench recover --preset cpu --max-iterations 600
-#: --eval-every 150`` from both starts, D gated at 0.8 against never gated, on
-#: ``procedural:bathtub:3`` and then ``procedural:sofa:3`` (docs/benchmarks.md, "Calibrating the
-#: baselines"); the start that recovered better fixed ``g_out_bias`` (empty: -3, full: +3). Both
-#: 3D baselines now update D every iteration, as the paper does. The 2D-DCGAN has no recovery
-#: benchmark and keeps the shared values. ``paper`` is the paper's for every method.
+#: Each baseline's own ``cpu`` values where they differ from the shared preset (applied to ``cpu``
+#: and the ``smoke`` preset derived from it): method -> field -> (value, evidence). The shared
+#: preset carries IG-GAN's recovery settings (:data:`CPU_DEPARTURES`); a baseline keeps the values
+#: it was measured with instead of inheriting ones nobody measured on it. The 3D baselines'
+#: gate and output bias were calibrated on the baseline itself with ``igbench bench recover
+#: --preset cpu --max-iterations 600 --eval-every 150`` from both starts, D gated at 0.8 against
+#: never gated, on ``procedural:bathtub:3`` and then ``procedural:sofa:3`` (docs/benchmarks.md,
+#: "Calibrating the baselines"); the start that recovered better fixed ``g_out_bias`` (empty: -3,
+#: full: +3). Their other fields, and all of the 2D-DCGAN's, are the first shared ``cpu`` preset's,
+#: under which every baseline number in docs/ was measured. ``paper`` is the paper's for every
+#: method.
+_MEASURED_WITH = (
+    "the first shared cpu preset's value, under which this baseline was calibrated and measured "
+    "(docs/benchmarks.md); IG-GAN's later value is not measured on it"
+)
+_FIRST_CPU_PRESET: dict[str, tuple[Any, str]] = {
+    "d_channels": (16, _MEASURED_WITH),
+    "g_ema": (None, _MEASURED_WITH),
+    "lr_decay_start": (None, _MEASURED_WITH),
+    "lr_decay_end": (None, _MEASURED_WITH),
+    "iterations": (3000, _MEASURED_WITH),
+}
 CPU_METHOD_SETTINGS: dict[str, dict[str, tuple[Any, str]]] = {
     "visual-hull": {
         "d_gate_accuracy": (
@@ -390,6 +435,7 @@ CPU_METHOD_SETTINGS: dict[str, dict[str, tuple[Any, str]]] = {
             "start sparse (occupancy ~0.05): bench recover, bathtub:3 seed 0, never gated: IoU "
             "0.474 from the empty start (-3) against 0.393 from the full one (+3).",
         ),
+        **_FIRST_CPU_PRESET,
     },
     "absorption-only": {
         "d_gate_accuracy": (
@@ -403,6 +449,14 @@ CPU_METHOD_SETTINGS: dict[str, dict[str, tuple[Any, str]]] = {
             "start sparse (occupancy ~0.05): bench recover, bathtub:3 seed 0, never gated: IoU "
             "0.580 from the empty start (-3) against 0.406 from the full one (+3).",
         ),
+        **_FIRST_CPU_PRESET,
+    },
+    "dcgan": {
+        "d_gate_accuracy": (
+            0.8,
+            "the first shared cpu preset's gate (IG-GAN's first calibration).",
+        ),
+        **_FIRST_CPU_PRESET,
     },
 }
 
@@ -414,13 +468,13 @@ NEURAL_RENDERER_FIELDS = frozenset(
         "r_channels_3d",
         "r_channels_2d",
         "r_downsample",
-        "r_bfloat16",
         "lr_r",
         "use_dom",
         "dom_weight",
         "renderer_mode",
         "d_input",
         "renderer_init",
+        "overlap_r",
     }
 )
 #: Per method, the TrainConfig fields it never reads (``igbench train METHOD`` offers no option
@@ -438,17 +492,20 @@ def method_preset(name: str, method: str) -> TrainConfig:
     (:data:`CPU_METHOD_SETTINGS`, for ``cpu`` and ``smoke``)."""
     if name not in _PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    own = CPU_METHOD_SETTINGS.get(method, {}) if name in ("cpu", "smoke") else {}
-    return replace(_PRESETS[name], method=method, **{k: v for k, (v, _) in own.items()})
+    if name == "paper":
+        return replace(PAPER, method=method)
+    own = {k: v for k, (v, _) in CPU_METHOD_SETTINGS.get(method, {}).items()}
+    cpu = replace(CPU, method=method, **own)
+    return cpu if name == "cpu" else replace(cpu, **SMOKE_FIELDS)
 
 
 def preset(name: str, **overrides) -> TrainConfig:
     """The named preset (``paper``, ``cpu`` or ``smoke``) with fields replaced by ``overrides``
     (an explicit None sets an optional field to None). With ``method=...`` among the overrides,
-    the method's own preset (:func:`method_preset`) is the base."""
+    the method's own preset (:func:`method_preset`) is the base; without it, IG-GAN's."""
     if name not in _PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    base = _PRESETS[name] if "method" not in overrides else method_preset(name, overrides["method"])
+    base = method_preset(name, overrides.get("method", _PRESETS[name].method))
     return _replace(base, overrides)
 
 

@@ -30,6 +30,7 @@ import contextlib
 import copy
 import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -81,12 +82,16 @@ class Fake:
         neural renders), or None.
     cam_c : (B, 1, M, M, M) camera-frame x_c from the G step, detached (the R step renders it
         again with DOM; the view transform is a large share of a CPU iteration), or None.
+    r_forward : the R step's forward pass (R_phi on T(x_d) and, with DOM, on T(x_c)), started in
+        a second thread when the batch was generated (``TrainConfig.overlap_r``), or None: the R
+        step then runs it itself.
     """
 
     x_c: torch.Tensor
     x_d: torch.Tensor | None = None
     neural: torch.Tensor | None = None
     cam_c: torch.Tensor | None = None
+    r_forward: Future | None = None
 
 
 @contextlib.contextmanager
@@ -188,11 +193,13 @@ class Method:
         return value
 
     def _update(self, module_name: str, loss: torch.Tensor) -> None:
-        """zero_grad, backward, synchronise gradients across processes, step (and, for G, the
-        moving average of its weights)."""
+        """zero_grad, backward into this module's parameters only (other modules in the graph are
+        read, never given gradients), synchronise gradients across processes, step (and, for G,
+        the moving average of its weights)."""
         opt = self.optimizers[module_name]
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        params = [p for p in self.modules[module_name].parameters() if p.requires_grad]
+        loss.backward(inputs=params)
         self.sync_grads(self.modules[module_name])
         opt.step()
         if module_name == "G" and "G_ema" in self.modules:
@@ -300,6 +307,14 @@ class IGGAN(Method):
             self.optimizers["R"] = self._adam(self.R, c.lr_r)
         else:
             self.R.requires_grad_(False)
+        # One worker thread for the R step's forward pass (TrainConfig.overlap_r): on CPU it runs
+        # beside the G step, whose work it does not depend on. CUDA queues kernels asynchronously
+        # already, so there the R step runs it itself.
+        self._r_worker = (
+            ThreadPoolExecutor(1, thread_name_prefix="r-forward")
+            if c.overlap_r and c.renderer_mode == "retrained" and device.type == "cpu"
+            else None
+        )
 
     @property
     def needs_offtheshelf(self) -> bool:
@@ -316,21 +331,42 @@ class IGGAN(Method):
         self, volume: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
     ) -> torch.Tensor:
         """R_phi(T(volume)): (B, 1, N, N, N) world-frame -> (B, 1, R, R) images (linear output)."""
-        return self.run_r(self.to_camera(volume, azimuth, elevation))
-
-    def run_r(self, cam: torch.Tensor) -> torch.Tensor:
-        """R_phi(cam), under bfloat16 autocast when ``r_bfloat16`` is set; float32 out either way."""
-        if not self.config.r_bfloat16:
-            return self.R(cam)
-        with torch.autocast(cam.device.type, dtype=torch.bfloat16):
-            return self.R(cam).float()
+        return self.R(self.to_camera(volume, azimuth, elevation))
 
     # -- phases -----------------------------------------------------------------------------------
     def generate(self, batch: Batch) -> Fake:
         self.G.train()
         x_c = self.G(batch.z)
         x_d = losses.binarize(x_c, batch.thresholds) if self.needs_offtheshelf else None
-        return Fake(x_c=x_c, x_d=x_d)
+        fake = Fake(x_c=x_c, x_d=x_d)
+        if self._r_worker is not None and x_d is not None:
+            # R's weights do not change before the R step (the G and D steps leave them alone),
+            # so its forward pass can start now: same inputs, same weights, same result.
+            fake.r_forward = self._r_worker.submit(
+                self._r_forward, x_d, x_c.detach(), batch.azimuth, batch.elevation, None
+            )
+        return fake
+
+    def _r_forward(
+        self,
+        x_d: torch.Tensor,
+        x_c: torch.Tensor,
+        azimuth: torch.Tensor,
+        elevation: torch.Tensor,
+        cam_c: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The R step's forward: R_phi(T(x_d)) and, with DOM, R_phi(T(x_c)) (``cam_c``: T(x_c)
+        when already computed), attached to R's weights for the R step's backward."""
+        cam_d = self.to_camera(x_d, azimuth, elevation)
+        if not self.config.use_dom:
+            return self.R(cam_d), None
+        # One forward over both: RenderNet has no batch statistics, so each sample is rendered
+        # independently.
+        if cam_c is None:
+            cam_c = self.to_camera(x_c, azimuth, elevation)
+        pred = self.R(torch.cat([cam_d, cam_c]))
+        b = x_d.shape[0]
+        return pred[:b], pred[b:]
 
     def offtheshelf_volumes(self, fake: Fake) -> np.ndarray | None:
         if fake.x_d is None:
@@ -338,11 +374,13 @@ class IGGAN(Method):
         return fake.x_d[:, 0].to("cpu", torch.bool).numpy()
 
     def g_step(self, batch: Batch, fake: Fake) -> dict[str, float]:
-        # Gradients reach G only through R_phi: R and D are frozen, and the loss is eq. 7's
-        # non-saturating -log D(R_phi(x_c)), computed with a log-sigmoid of D's logits.
-        with frozen(self.R, self.D):
+        # Gradients reach G only through R_phi: D is frozen, the update backpropagates into G's
+        # parameters only (R's weights are read, not given gradients: the R step's forward may be
+        # using them in the worker thread meanwhile), and the loss is eq. 7's non-saturating
+        # -log D(R_phi(x_c)), computed with a log-sigmoid of D's logits.
+        with frozen(self.D):
             cam = self.to_camera(fake.x_c, batch.azimuth, batch.elevation)
-            neural = self.run_r(cam)
+            neural = self.R(cam)
             loss = losses.g_loss_nonsaturating(self.D(neural))
         value = self._check("loss_g", loss)
         self._update("G", loss)
@@ -388,25 +426,20 @@ class IGGAN(Method):
             return {}
         if rendered is None or fake.x_d is None:
             raise ValueError("the R step needs x_d and its off-the-shelf renders")
-        b = rendered.shape[0]
-        az, el = batch.azimuth, batch.elevation
-        cam_d = self.to_camera(fake.x_d, az, el)
+        if fake.r_forward is not None:
+            pred_d, pred_c = fake.r_forward.result()
+        else:
+            # x_c is detached (this phase trains R only); its camera-frame volume is the G step's.
+            pred_d, pred_c = self._r_forward(
+                fake.x_d, fake.x_c.detach(), batch.azimuth, batch.elevation, fake.cam_c
+            )
         with frozen(self.D):
             if c.use_dom:
-                # R_phi on x_d (for L2) and on x_c (for DOM) in one forward: RenderNet has no batch
-                # statistics, so each sample is rendered independently. x_c is detached (this
-                # phase trains R only); its camera-frame volume is the G step's.
-                cam_c = fake.cam_c
-                if cam_c is None:
-                    cam_c = self.to_camera(fake.x_c.detach(), az, el)
-                cams = torch.cat([cam_d, cam_c])
-                pred = self.run_r(cams)
-                pred_d, pred_c = pred[:b], pred[b:]
+                assert pred_c is not None
                 with torch.no_grad():
                     target = losses.log_d(self.D(rendered))  # F(R_d(x_d)), a constant
                 dom = losses.dom_loss(target, losses.log_d(self.D(pred_c)))
             else:
-                pred_d = self.run_r(cam_d)
                 dom = torch.zeros((), device=rendered.device)
             l2 = losses.renderer_l2(pred_d, rendered)
             loss = losses.renderer_loss(l2, dom, c.dom_weight if c.use_dom else 0.0)

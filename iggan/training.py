@@ -82,6 +82,7 @@ RESUMABLE_CHANGES = frozenset(
         "device",
         "render_workers",
         "torch_threads",
+        "overlap_r",
         "data",
     }
 )

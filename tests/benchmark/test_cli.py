@@ -69,16 +69,18 @@ def test_bad_source_is_one_clear_line():
 
 
 @pytest.mark.gl
-def test_bench_train_applies_set_and_times_r_both_ways():
+def test_bench_train_applies_set_and_times_serial_against_ours():
     r = igbench(
-        "bench", "train", "--presets", "smoke", "--iterations", "3", "--set", "r_bfloat16=true"
-    )
+        "bench", "train", "--presets", "smoke", "--iterations", "3", "--repeats", "1",
+        "--set", "d_channels=8",
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    assert "[smoke] set r_bfloat16=True" in r.stdout
+    assert "[smoke] set d_channels=8" in r.stdout
     assert re.search(
-        r"float32 [\d.]+ s, under bfloat16 autocast [\d.]+ s: float32/bfloat16 [\d.]+x", r.stdout
+        r"serial iteration \(overlap_r off\): [\d.]+ s/iteration \(runs: [\d.]+\)", r.stdout
     )
-    assert re.search(r"training loop: [\d.]+ s/iteration", r.stdout)
+    assert re.search(r"ours \(R step's forward beside the G step\): [\d.]+ s/iteration", r.stdout)
+    assert re.search(r"serial/ours iteration time: [\d.]+x", r.stdout)
     assert re.search(r"naive/ours iteration time: [\d.]+x", r.stdout)
 
 
@@ -111,9 +113,14 @@ def test_bench_train_loop_runs_with_the_set_fields(monkeypatch):
         return real_train(cfg, *args, **kwargs)
 
     monkeypatch.setattr(bt, "train", spy)
-    result = bt.bench_train("smoke", batch=2, iterations=3, overrides=(("r_bfloat16", True),))
-    assert [c.r_bfloat16 for c in seen] == [True] and seen[0].batch_size == 2
-    assert result.iteration > 0 and result.r_bfloat16 > 0
+    result = bt.bench_train(
+        "smoke", batch=2, iterations=3, overrides=(("d_channels", 8),), repeats=2
+    )
+    # serial and ours alternate, each with the --set field and the benchmark's batch
+    assert [c.overlap_r for c in seen] == [False, True, False, True]
+    assert all(c.d_channels == 8 and c.batch_size == 2 for c in seen)
+    assert len(result.runs["serial"]) == len(result.runs["ours"]) == 2
+    assert result.iteration > 0 and result.serial > 0
 
 
 @pytest.mark.gl
