@@ -7,10 +7,10 @@ For each preset at batch 8 it reports
   transform, RenderNet R, D -- each measured alone on the shapes an iteration feeds it;
 * the off-the-shelf render time of one batch of x_d through the pool (what the naive loop waits);
 * short real training runs, alternating the serial iteration (``overlap_r=False``) with ours
-  (``overlap_r=True``: the R step's forward pass runs in a second thread during the G step), each
+  (``overlap_r=True``: the R step split over two threads, its x_d forward beside the G step), each
   run's seconds per iteration and the share spent waiting on renders, and their ratio. Both runs
-  start from the same seed and do the same math (the tests check the losses), so only the time
-  differs.
+  start from the same seed and compute the same losses (the tests check them and the gradient),
+  so only the time differs.
 
 "naive" is the same loop rendering R_d(x_d) synchronously instead of overlapping it with the G step:
 its iteration costs ours minus our wait plus the full render time.
@@ -79,7 +79,7 @@ class TrainBench:
                 f"{p} off-the-shelf render of one batch (pool): {self.render_batch:.3f} s",
                 f"{p} serial iteration (overlap_r off): {self.serial:.3f} s/iteration "
                 f"(runs: {runs('serial')})",
-                f"{p} ours (R step's forward beside the G step): {self.iteration:.3f} s/iteration "
+                f"{p} ours (R step on two threads): {self.iteration:.3f} s/iteration "
                 f"(runs: {runs('ours')}), waiting on renders {self.render_wait:.3f} s = "
                 f"{100 * self.render_wait / self.iteration:.1f} % of the iteration",
                 f"{p} serial/ours iteration time: {self.serial / self.iteration:.2f}x",

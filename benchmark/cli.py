@@ -497,8 +497,8 @@ def bench_dataset_cmd(category, n_models, naive_models, preset, workers):
 )
 def bench_train_cmd(presets, batch, iterations, overrides, repeats):
     """Seconds per iteration split into G, view transform, R, D and rendering; render-wait share;
-    the serial iteration against ours (the R step's forward in a second thread beside the G step,
-    the same math) in one run, and their ratio.
+    the serial iteration against ours (the R step on two threads, overlap_r; the same losses) in
+    one run, and their ratio.
 
     \b
     Examples:

@@ -148,11 +148,13 @@ class TrainConfig:
     """Intra-op CPU threads of this process (torch.set_num_threads) while training; None leaves
     torch's default (one per core)."""
     overlap_r: bool = True
-    """On CPU, run the R step's forward pass (both view transforms, R_phi on x_d and x_c) in a
-    second thread while the G step runs: R's weights do not change in between, so the math is
-    the same (a test checks the losses), only the order of work. With ``torch_threads=1`` the two
-    threads use two cores without OpenMP's stalls (``igbench bench train`` times it against the
-    serial iteration). Ignored on CUDA and without the R step."""
+    """On CPU, split the R step over two threads: R_phi(T(x_d)) is rendered in a worker thread
+    while the G step runs (R's weights do not change in between) and its L2 gradient is taken
+    there while this thread takes the DOM term's through the G step's own R_phi(T(x_c)), which is
+    not rendered again. Same losses; the gradient differs only in the order of float sums (a test
+    checks both). With ``torch_threads=1`` the two threads use two cores without OpenMP's stalls
+    (``igbench bench train`` times it against the serial iteration). Ignored on CUDA and without
+    the R step."""
 
     def __post_init__(self):
         self.validate()

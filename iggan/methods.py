@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ClassVar
@@ -82,9 +82,11 @@ class Fake:
         neural renders), or None.
     cam_c : (B, 1, M, M, M) camera-frame x_c from the G step, detached (the R step renders it
         again with DOM; the view transform is a large share of a CPU iteration), or None.
-    r_forward : the R step's forward pass (R_phi on T(x_d) and, with DOM, on T(x_c)), started in
-        a second thread when the batch was generated (``TrainConfig.overlap_r``), or None: the R
-        step then runs it itself.
+    r_forward : R_phi(T(x_d)) for the R step's L2, started in the worker thread when the batch
+        was generated (``TrainConfig.overlap_r``), or None: the R step then renders x_d itself.
+    neural_graph : the G step's R_phi(T(x_c)), still attached to R's weights, kept (with
+        ``overlap_r`` and DOM) so that the R step's DOM term backpropagates through it instead of
+        rendering x_c again; or None.
     """
 
     x_c: torch.Tensor
@@ -92,6 +94,7 @@ class Fake:
     neural: torch.Tensor | None = None
     cam_c: torch.Tensor | None = None
     r_forward: Future | None = None
+    neural_graph: torch.Tensor | None = None
 
 
 @contextlib.contextmanager
@@ -192,14 +195,26 @@ class Method:
             raise NonFiniteLossError(name, value)
         return value
 
-    def _update(self, module_name: str, loss: torch.Tensor) -> None:
+    def _update(self, module_name: str, loss: torch.Tensor, retain_graph: bool = False) -> None:
         """zero_grad, backward into this module's parameters only (other modules in the graph are
         read, never given gradients), synchronise gradients across processes, step (and, for G,
-        the moving average of its weights)."""
+        the moving average of its weights). ``retain_graph`` keeps the graph for a later phase."""
         opt = self.optimizers[module_name]
         opt.zero_grad(set_to_none=True)
         params = [p for p in self.modules[module_name].parameters() if p.requires_grad]
-        loss.backward(inputs=params)
+        loss.backward(inputs=params, retain_graph=retain_graph)
+        self._step(module_name)
+
+    def _update_with(self, module_name: str, grads: Sequence[torch.Tensor]) -> None:
+        """Step with gradients computed elsewhere, one per parameter that requires gradients."""
+        self.optimizers[module_name].zero_grad(set_to_none=True)
+        params = [p for p in self.modules[module_name].parameters() if p.requires_grad]
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        self._step(module_name)
+
+    def _step(self, module_name: str) -> None:
+        opt = self.optimizers[module_name]
         self.sync_grads(self.modules[module_name])
         opt.step()
         if module_name == "G" and "G_ema" in self.modules:
@@ -341,9 +356,9 @@ class IGGAN(Method):
         fake = Fake(x_c=x_c, x_d=x_d)
         if self._r_worker is not None and x_d is not None:
             # R's weights do not change before the R step (the G and D steps leave them alone),
-            # so its forward pass can start now: same inputs, same weights, same result.
+            # so its forward pass on x_d can start now: same inputs, same weights, same result.
             fake.r_forward = self._r_worker.submit(
-                self._r_forward, x_d, x_c.detach(), batch.azimuth, batch.elevation, None
+                self.render_neural, x_d, batch.azimuth, batch.elevation
             )
         return fake
 
@@ -383,9 +398,12 @@ class IGGAN(Method):
             neural = self.R(cam)
             loss = losses.g_loss_nonsaturating(self.D(neural))
         value = self._check("loss_g", loss)
-        self._update("G", loss)
+        keep = fake.r_forward is not None and self.config.use_dom
+        self._update("G", loss, retain_graph=keep)
         fake.neural = neural.detach()
         fake.cam_c = cam.detach()
+        if keep:
+            fake.neural_graph = neural
         return {"loss_g": value}
 
     def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
@@ -427,12 +445,11 @@ class IGGAN(Method):
         if rendered is None or fake.x_d is None:
             raise ValueError("the R step needs x_d and its off-the-shelf renders")
         if fake.r_forward is not None:
-            pred_d, pred_c = fake.r_forward.result()
-        else:
-            # x_c is detached (this phase trains R only); its camera-frame volume is the G step's.
-            pred_d, pred_c = self._r_forward(
-                fake.x_d, fake.x_c.detach(), batch.azimuth, batch.elevation, fake.cam_c
-            )
+            return self._r_step_split(batch, fake, rendered)
+        # x_c is detached (this phase trains R only); its camera-frame volume is the G step's.
+        pred_d, pred_c = self._r_forward(
+            fake.x_d, fake.x_c.detach(), batch.azimuth, batch.elevation, fake.cam_c
+        )
         with frozen(self.D):
             if c.use_dom:
                 assert pred_c is not None
@@ -448,6 +465,43 @@ class IGGAN(Method):
         if c.use_dom:
             stats["loss_dom"] = float(dom.detach())
         self._update("R", loss)
+        return stats
+
+    def _r_step_split(self, batch: Batch, fake: Fake, rendered: torch.Tensor) -> dict[str, float]:
+        """The R step of ``overlap_r``: the gradient of eq. 9 as the sum of its two terms, each
+        backpropagated through its own forward pass, in parallel: L2 through the worker's
+        R_phi(T(x_d)) in the worker, lambda * DOM through the G step's R_phi(T(x_c)) here (x_c is
+        not rendered again). Same loss as :meth:`r_step`'s serial path; the gradient differs
+        only by the order of its float sums."""
+        c = self.config
+        params = [p for p in self.R.parameters() if p.requires_grad]
+        pending = fake.r_forward
+
+        def l2_and_grads() -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+            l2 = losses.renderer_l2(pending.result(), rendered)
+            return l2.detach(), torch.autograd.grad(l2, params)
+
+        l2_job = self._r_worker.submit(l2_and_grads)
+        dom, dom_grads = torch.zeros((), device=rendered.device), None
+        if c.use_dom:
+            neural_c = fake.neural_graph  # None only when no G step ran on this batch
+            if neural_c is None:
+                neural_c = self.render_neural(fake.x_c.detach(), batch.azimuth, batch.elevation)
+            with frozen(self.D):
+                with torch.no_grad():
+                    target = losses.log_d(self.D(rendered))  # F(R_d(x_d)), a constant
+                dom = losses.dom_loss(target, losses.log_d(self.D(neural_c)))
+                dom_grads = torch.autograd.grad(c.dom_weight * dom, params)
+            fake.neural_graph = None
+        l2, grads = l2_job.result()
+        loss = losses.renderer_loss(l2, dom.detach(), c.dom_weight if c.use_dom else 0.0)
+        value = self._check("loss_r", loss)
+        if dom_grads is not None:
+            grads = tuple(a + b for a, b in zip(grads, dom_grads, strict=True))
+        self._update_with("R", grads)
+        stats = {"loss_r": value, "loss_r_l2": float(l2)}
+        if c.use_dom:
+            stats["loss_dom"] = float(dom.detach())
         return stats
 
     @torch.no_grad()
