@@ -846,17 +846,25 @@ def _recover_seeds(config, seeds: list[int], jobs: int, settings, resume: bool) 
 
 @bench.command("recover-summary")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def bench_recover_summary_cmd(paths):
+@click.option(
+    "--pool",
+    is_flag=True,
+    help="One block per method, shape and preset whatever the runs' --set fields (listed in "
+    "the header): for runs that are one experiment under two labels, e.g. a --set that a later "
+    "preset made its default.",
+)
+def bench_recover_summary_cmd(paths, pool):
     """Print the last evaluation of each start from finished `bench recover` runs, side by side.
 
     PATHS are output folders of `igbench bench recover` (or their recover.jsonl files); nothing is
     trained or scored again: the table is built from the records.
 
     \b
-    Example:
+    Examples:
       igbench bench recover-summary runs/recover/*-bathtub
+      igbench bench recover-summary --pool runs/cal/vh-nogate-s0 runs/rec/vh-s1 runs/rec/vh-s2
     """
-    from benchmark.recover import format_summary, read_records
+    from benchmark.recover import RecoverError, format_summary, read_records
 
     records = []
     for path in paths:
@@ -866,7 +874,10 @@ def bench_recover_summary_cmd(paths):
             raise click.ClickException(f"{path}: no readable recover records ({exc})") from exc
     if not records:
         raise click.ClickException("no records in " + ", ".join(map(str, paths)))
-    click.echo(format_summary(records))
+    try:
+        click.echo(format_summary(records, pool=pool))
+    except RecoverError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _register_commands() -> None:

@@ -996,23 +996,37 @@ def format_table(records: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def format_summary(records: list[dict[str, Any]]) -> str:
+def format_summary(records: list[dict[str, Any]], pool: bool = False) -> str:
     """The last evaluation of each start and seed, one block per (method, shape, preset,
     overrides): a result counts only if it holds from both starts. Where a start has several
-    seeds, :func:`format_seed_statistics` follows the block."""
+    seeds, :func:`format_seed_statistics` follows the block.
+
+    ``pool``: one block per (method, shape, preset) whatever the runs' ``--set`` fields, for runs
+    that are one experiment under two labels (a ``--set`` that a later preset made its default);
+    the header lists each run's fields, and two runs of one start and seed are an error."""
     last: dict[tuple, dict[tuple[str, int], dict[str, Any]]] = {}
     for r in records:
         key = (r["start"], int(r.get("seed", 0)))
-        runs = last.setdefault(_variant(r), {})
+        variant = _variant(r)[:3] if pool else _variant(r)
+        runs = last.setdefault(variant, {})
+        if pool and key in runs and _variant(runs[key]) != _variant(r):
+            raise RecoverError(
+                f"{variant[0]} on {variant[1]}: two runs of start {key[0]}, seed {key[1]} to pool "
+                f"({runs[key].get('run_dir', '?')} and {r.get('run_dir', '?')})"
+            )
         if key not in runs or r["iteration"] >= runs[key]["iteration"]:
             runs[key] = r
     lines: list[str] = []
-    for (method, shape, preset, _), by_run in last.items():
+    for (method, shape, preset, *_), by_run in last.items():
         any_record = next(iter(by_run.values()))
         if lines:
             lines.append("")
+        label = _overrides_text(any_record)
+        if pool:
+            sets = sorted({_overrides_text(r) or ", no --set" for r in by_run.values()})
+            label = ", pooled runs (" + "; ".join(s[2:] for s in sets) + ")"
         lines += [
-            f"{method} on {shape}, preset {preset}{_overrides_text(any_record)}: "
+            f"{method} on {shape}, preset {preset}{label}: "
             "last evaluation of each start and seed "
             f"(floors: bounding box IoU {any_record['floor_bbox_iou']:.3f}, "
             f"convex hull IoU {any_record['floor_hull_iou']:.3f})",

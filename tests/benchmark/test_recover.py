@@ -384,3 +384,20 @@ def test_seed_statistics_give_mean_sd_and_worst_seed_of_each_seeds_last_evaluati
     assert "0.500±0.100 (s2: 0.40)" in text
     # every seed's last evaluation is listed, the earlier one is not
     assert len([ln for ln in text.splitlines() if ln.strip().startswith("empty ")]) == 4
+
+
+def test_pooled_summary_puts_one_experiment_under_two_labels_in_one_block():
+    from benchmark.recover import format_summary
+
+    labelled = _record(0, "empty", 600, 0.50, 1.2) | {"train_overrides": {"d_gate_accuracy": None}}
+    records = [labelled, _record(1, "empty", 600, 0.60, 0.7), _record(2, "empty", 600, 0.40, 1.1)]
+    # apart, the --set run is its own block and the other two make the seed statistics
+    assert format_summary(records).count("last evaluation of each start") == 2
+    pooled = format_summary(records, pool=True)
+    assert pooled.count("last evaluation of each start") == 1
+    assert "pooled runs (no --set; set d_gate_accuracy=None)" in pooled
+    assert "0.500±0.100 (s2: 0.40)" in pooled  # the three seeds' mean, sd and worst seed
+    # two runs of one start and seed cannot be pooled
+    clash = _record(1, "empty", 600, 0.55, 1.0) | {"train_overrides": {"lr_r": 5e-5}}
+    with pytest.raises(RecoverError, match="two runs of start empty, seed 1"):
+        format_summary([*records, clash], pool=True)
