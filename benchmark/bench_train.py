@@ -79,7 +79,7 @@ class TrainBench:
                 f"{p} off-the-shelf render of one batch (pool): {self.render_batch:.3f} s",
                 f"{p} serial iteration (overlap_r off): {self.serial:.3f} s/iteration "
                 f"(runs: {runs('serial')})",
-                f"{p} ours (R step on two threads): {self.iteration:.3f} s/iteration "
+                f"{p} ours (R step's forward beside the G step): {self.iteration:.3f} s/iteration "
                 f"(runs: {runs('ours')}), waiting on renders {self.render_wait:.3f} s = "
                 f"{100 * self.render_wait / self.iteration:.1f} % of the iteration",
                 f"{p} serial/ours iteration time: {self.serial / self.iteration:.2f}x",

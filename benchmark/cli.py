@@ -393,6 +393,38 @@ def info(path):
     click.echo(dataset_info(path))
 
 
+@main.command("curves")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output PNG (one PATH only; default: PATH/curves.png).",
+)
+def curves_cmd(paths, out):
+    """Plot a run's curves as a PNG, from the records it wrote (nothing is trained again).
+
+    A training run (`igbench train`, a table cell): the GAN losses, D's accuracy and update rate,
+    the neural renderer's L2 and DOM terms (IG-GAN) and FID over the evaluated checkpoints. A
+    `bench recover` folder: IoU, cavity and fill over iterations per start and seed, with the
+    floors.
+
+    \b
+    Examples:
+      igbench curves out/tables/demo/runs/chair-500-iggan
+      igbench curves runs/recover/bathtub --out docs/images/recover-bathtub.png
+    """
+    from benchmark.plots import PlotError, curves
+
+    if out is not None and len(paths) > 1:
+        raise click.UsageError("--out takes one PATH")
+    for path in paths:
+        try:
+            click.echo(f"wrote {curves(path, out)}")
+        except (PlotError, OSError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
 def _progress_bar(desc: str, unit: str):
     from tqdm import tqdm
 

@@ -265,8 +265,9 @@ def table_commands() -> list[click.Command]:
 
 #: What `igbench demo` prints last: where to look and what its numbers can and cannot say.
 DEMO_READING = """\
-What to look at: the renders.png grids above (OpenGL renders of 8 samples, a shape per column;
-the 3D methods also at their own threshold), beside the real images in the training grids.
+What to look at: the renders.png grids above (OpenGL renders of {count} samples, a shape per
+column; the 3D methods also at their own threshold), beside the real images in the training
+grids, and each run's curves.png (losses, D's accuracy, FID).
 What the numbers say: FID (and KID) of {n} samples against the same number of real chairs, in the
 features of our classifier on our procedural shapes, after short runs (IG-GAN {iggan} iterations):
 a smoke test of the whole pipeline and a rough ordering. They cannot say which method is better:
@@ -283,7 +284,10 @@ comparison."""
     default=Path("out/tables/demo"),
     show_default=True,
 )
-@click.option("-n", "count", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option(
+    "-n", "count", type=click.IntRange(1, 64), default=16, show_default=True,
+    help="Samples in each grid.",
+)  # fmt: skip
 @click.option(
     "--jobs",
     type=click.IntRange(1, 256),
@@ -308,6 +312,7 @@ def demo(outdir, count, jobs, progress):
       igbench table1 --preset demo --collect   # the table again, from the finished cells
     """
     from benchmark import tables
+    from benchmark.plots import curves
     from benchmark.tables import table_cells
     from iggan.sample import sample
 
@@ -334,7 +339,7 @@ def demo(outdir, count, jobs, progress):
             what = f"{len(result.meshes)} meshes, " if result.meshes else ""
             click.echo(
                 f"{cell.row}: {what}grids at threshold 0.5 in {result.out} "
-                f"(training grids: {run / 'samples'})"
+                f"(training grids: {run / 'samples'}; curves: {curves(run)})"
             )
             own = results[cell.key].threshold_own
             if result.meshes or result.empty:  # a 3D method: its samples at its own threshold too
@@ -348,7 +353,9 @@ def demo(outdir, count, jobs, progress):
         click.echo("")
         click.echo(
             DEMO_READING.format(
-                n=ctx.preset.n_eval or "the preset's", iggan=tables.DEMO_ITERATIONS["iggan"]
+                count=count,
+                n=ctx.preset.n_eval or "the preset's",
+                iggan=tables.DEMO_ITERATIONS["iggan"],
             )
         )
     except _library_errors() as exc:
