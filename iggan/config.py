@@ -344,9 +344,10 @@ CPU_DEPARTURES: dict[str, str] = {
     "torch_threads / render_workers": "not the paper's math, the machine's: 1 torch thread and 1 "
     "render process on 2 cores. With torch's default 2 threads, its OpenMP workers stall whenever "
     "another process (a render worker, or a neighbour on a shared machine) takes a core: measured "
-    "3.5x (cpu) to 10x (smoke) slower iterations on a loaded 2-core machine. One run alone on an "
-    "idle 2-core machine is faster with --torch-threads 2 (bench train, 2026-12-03: 1.43x with "
-    "this preset's renderer).",
+    "3.5x (cpu) to 10x (smoke) slower iterations on a loaded 2-core machine. The second core "
+    "serves the R step's worker thread (overlap_r) and the render process. Before overlap_r, one "
+    "run alone on an idle 2-core machine was 1.43x faster with --torch-threads 2 (bench train, "
+    "2026-12-03, this preset's renderer); not measured with it.",
 }
 
 CPU = replace(
