@@ -189,6 +189,13 @@ def _make_table_command(table: str) -> click.Command:
         ),
         click.option("--plan", is_flag=True, help="Print every step as an independent command."),
         click.option("--collect", "collect_only", is_flag=True, help="Only build the table."),
+        click.option(
+            "--export",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Also copy each trained cell's records, curves and sample grids (no checkpoints) "
+            "to EXPORT/runs/<cell>/; `--outdir EXPORT --collect` rebuilds the table from them.",
+        ),
         click.option("--cell", "cell_id", default=None, help="Make one cell (an id from --plan)."),
         click.option(
             "--stage",
@@ -204,6 +211,12 @@ def _make_table_command(table: str) -> click.Command:
             show_default=True,
             help="Runs trained at once in separate processes (the classifier's training too, when "
             "missing). The cpu presets train on one thread: use --jobs 2 on 2 cores.",
+        ),
+        click.option(
+            "--seeds",
+            default=None,
+            help="Comma-separated training seeds, one run per cell and seed (default: 0); the "
+            "table shows each place's mean over seeds and lists every seed's cell.",
         ),
         click.option("--progress/--no-progress", default=True, show_default=True),
     ]
@@ -229,7 +242,7 @@ def _make_table_command(table: str) -> click.Command:
         options.append(click.option("--categories", default=None, help="Default: chairs,couches."))
 
     def command(preset_name, outdir, source, classifier, iterations, device, workers, plan,
-                collect_only, cell_id, stage, jobs, progress, **selection):  # fmt: skip
+                collect_only, export, cell_id, stage, jobs, progress, **selection):  # fmt: skip
         from benchmark.tables import table_cells
 
         try:
@@ -249,7 +262,14 @@ def _make_table_command(table: str) -> click.Command:
             cells = table_cells(table, ctx.preset, **selection)
             if not plan:
                 _setup_logging()
-            run_table_command(ctx, cells, cell_id, plan, collect_only, stage=stage)
+            paths = run_table_command(ctx, cells, cell_id, plan, collect_only, stage=stage)
+            if export is not None and not plan and cell_id is None:
+                from benchmark.tables import export_results
+
+                runs = export_results(ctx, cells, export)
+                for p in paths:
+                    (export / p.name).write_bytes(p.read_bytes())
+                click.echo(f"exported {len(runs)} cell(s) and the table to {export}")
         except _library_errors() as exc:
             raise _one_line(exc) from exc
 

@@ -220,13 +220,18 @@ class Cell:
     """TrainConfig fields that differ from the preset (Table 2's switches, Table 3's renderer)."""
     slot: int = 0
     """Position within a combined cell (Table 2's chairs/couches pairs)."""
+    seed: int = 0
+    """Training seed; a table with several seeds shows their mean in each place."""
 
     @property
     def key(self) -> str:
-        """The run's name: ``chair-500-iggan``, ``sofa-one-per-model-iggan-nodom-fixed``..."""
+        """The run's name: ``chair-500-iggan``, ``sofa-one-per-model-iggan-nodom-fixed``,
+        ``chair-500-iggan-s1`` (seed 0 carries no tag)..."""
         parts = [self.category, self.mode, self.method]
         for name, value in self.overrides:
             parts.append(_OVERRIDE_TAGS[name](value))
+        if self.seed:
+            parts.append(f"s{self.seed}")
         return "-".join(parts)
 
     @property
@@ -346,14 +351,33 @@ def table3_cells(preset: TablePreset) -> list[Cell]:
     return cells
 
 
-def table_cells(table: str, preset: TablePreset, **selection: Any) -> list[Cell]:
+def table_cells(
+    table: str, preset: TablePreset, seeds: str | Sequence[int] | None = None, **selection: Any
+) -> list[Cell]:
+    """The table's cells, one per seed of ``seeds`` (comma-separated or a list; default: 0)."""
     if table == "table1":
-        return table1_cells(preset, **selection)
-    if table == "table2":
-        return table2_cells(preset, **selection)
-    if table == "table3":
-        return table3_cells(preset)
-    raise TableError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
+        cells = table1_cells(preset, **selection)
+    elif table == "table2":
+        cells = table2_cells(preset, **selection)
+    elif table == "table3":
+        cells = table3_cells(preset)
+    else:
+        raise TableError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
+    return [dataclasses.replace(c, seed=s) for c in cells for s in parse_seeds(seeds)]
+
+
+def parse_seeds(seeds: str | Sequence[int] | None) -> list[int]:
+    """``"0,1"`` -> [0, 1]; None -> [0]. Seeds are distinct integers >= 0."""
+    if seeds is None:
+        return [0]
+    items = seeds.split(",") if isinstance(seeds, str) else list(seeds)
+    try:
+        out = [int(str(s).strip()) for s in items if str(s).strip()]
+    except ValueError:
+        raise TableError(f"--seeds {seeds!r}: comma-separated integers, e.g. 0,1") from None
+    if not out or any(s < 0 for s in out) or len(set(out)) != len(out):
+        raise TableError(f"--seeds {seeds!r}: distinct integers >= 0, e.g. 0,1")
+    return out
 
 
 def find_cell(cells: Iterable[Cell], cell_id: str) -> Cell:
@@ -420,7 +444,7 @@ class TableContext:
         from iggan.config import preset as train_preset
 
         iterations = self.iterations or self.preset.iterations.get(cell.method)
-        over = dict(cell.overrides)
+        over = dict(cell.overrides, seed=cell.seed)
         if iterations:
             over["iterations"] = iterations
             # short runs still leave a few checkpoints and sample grids behind
@@ -454,7 +478,7 @@ class TableContext:
             flags += f" --device {shlex.quote(self.device)}"
         for name, value in self.selection.items():
             if value is not None:
-                text = value if isinstance(value, str) else ",".join(value)
+                text = value if isinstance(value, str) else ",".join(map(str, value))
                 flags += f" --{name} {shlex.quote(text)}"
         return flags
 
@@ -545,6 +569,7 @@ class CellResult:
             "row": self.cell.row,
             "column": self.cell.col,
             "slot": self.cell.slot,
+            "seed": self.cell.seed,
             "category": self.cell.category,
             "dataset": self.cell.mode,
             "method": self.cell.method,
@@ -615,11 +640,21 @@ def ensure_datasets(ctx: TableContext, cell: Cell) -> None:
         ctx.echo(f"{cell.id}: {summary.format()}")
 
 
+#: In an exported run (:func:`export_results`): the iteration its final checkpoint had.
+FINAL_MARKER = "final.json"
+
+
 def _final_iteration(run_dir: Path) -> int | None:
+    """The newest checkpoint's iteration, or an exported run's (its checkpoints left behind)."""
     from iggan import checkpoint as ckpt_io
 
     found = ckpt_io.list_checkpoints(run_dir)
-    return found[-1][0] if found else None
+    if found:
+        return found[-1][0]
+    marker = run_dir / FINAL_MARKER
+    if marker.is_file():
+        return int(json.loads(marker.read_text())["iteration"])
+    return None
 
 
 def ensure_trained(ctx: TableContext, cell: Cell) -> None:
@@ -878,6 +913,46 @@ def collect(ctx: TableContext, cells: Sequence[Cell]) -> list[CellResult]:
     return [cell_result(ctx, cell, fingerprint) for cell in cells]
 
 
+#: What :func:`export_results` copies of a run: its records and pictures, no weights.
+EXPORTED_FILES = ("config.json", "log.jsonl", "metrics.jsonl", "curves.png")
+
+
+def export_results(ctx: TableContext, cells: Sequence[Cell], dest: Path) -> list[Path]:
+    """Copy what a table is built from into ``dest/runs/<cell>/``: each trained cell's config,
+    training log, metric records, curves, its newest training sample grid and the final sample
+    renders when ``igbench sample`` made them, and a ``final.json`` with its final iteration, but
+    no checkpoints (a few hundred KB per cell, small enough to commit).
+    ``igbench table1 --outdir DEST --collect`` then rebuilds the table from them."""
+    import shutil
+
+    from benchmark.plots import curves
+
+    written = []
+    for cell in cells:
+        run_dir = ctx.run_dir(cell)
+        done = _final_iteration(run_dir)
+        if done is None:
+            continue
+        out = Path(dest) / "runs" / cell.key
+        out.mkdir(parents=True, exist_ok=True)
+        if (run_dir / "log.jsonl").is_file():
+            curves(run_dir)
+        for name in EXPORTED_FILES:
+            if (run_dir / name).is_file():
+                shutil.copy2(run_dir / name, out / name)
+        grids = sorted((run_dir / "samples").glob("samples-*.png"))[-1:]
+        for final in sorted((run_dir / "samples").glob("final-*"))[-1:]:
+            grids += [final / "renders.png", final / "neural.png"]
+            grids += sorted(final.glob("threshold-*/renders.png"))
+        for src in (g for g in grids if g.is_file()):
+            rel = src.relative_to(run_dir)
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, out / rel)
+        (out / FINAL_MARKER).write_text(json.dumps({"iteration": done}) + "\n")
+        written.append(out)
+    return written
+
+
 # --------------------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------------------
@@ -889,19 +964,43 @@ def _layout(cells: Sequence[Cell]) -> tuple[list[str], list[str]]:
     return rows, cols
 
 
+class SeedMean(float):
+    """The mean of a place's seeds; ``partial`` when some seeds have no value yet."""
+
+    partial: bool = False
+
+    def __new__(cls, values: Sequence[float], of: int):
+        obj = super().__new__(cls, sum(values) / len(values))
+        obj.partial = len(values) < of
+        return obj
+
+
 def _fmt(values: Sequence[float | None]) -> str:
     if not values or all(v is None for v in values):
         return "-"
-    return "/".join("-" if v is None else f"{v:.1f}" for v in values)
+    return "/".join(
+        "-" if v is None else f"{v:.1f}" + ("*" if getattr(v, "partial", False) else "")
+        for v in values
+    )
 
 
 def _grid(
     results: Sequence[CellResult], rule: str = "common"
 ) -> dict[tuple[str, str], list[float | None]]:
-    slots: dict[tuple[str, str], dict[int, float | None]] = {}
+    """(row, column) -> one value per slot: the mean over the place's seeds that have one
+    (:class:`SeedMean`, marked partial while others are missing), or None."""
+    slots: dict[tuple[str, str], dict[int, list[float | None]]] = {}
     for r in results:
-        slots.setdefault((r.cell.row, r.cell.col), {})[r.cell.slot] = r.value(rule)
-    return {k: [v[i] for i in sorted(v)] for k, v in slots.items()}
+        place = slots.setdefault((r.cell.row, r.cell.col), {})
+        place.setdefault(r.cell.slot, []).append(r.value(rule))
+    out: dict[tuple[str, str], list[float | None]] = {}
+    for k, v in slots.items():
+        values = []
+        for i in sorted(v):
+            known = [x for x in v[i] if x is not None]
+            values.append(SeedMean(known, len(v[i])) if known else None)
+        out[k] = values
+    return out
 
 
 def _paper_grid(table: str, rows: list[str], cols: list[str], cells: Sequence[Cell]):
@@ -951,8 +1050,15 @@ def write_tables(
     pair = " (chairs/couches)" if ctx.table == "table2" else ""
     done = sum(r.state == "done" for r in results)
 
+    seeds = sorted({r.cell.seed for r in results})
     md = [f"# {TITLES[ctx.table]}", ""]
     md += [f"## Ours{pair}: {_describe(ctx, results)}", ""]
+    if len(seeds) > 1:
+        md += [
+            f"Each place: the mean over seeds {', '.join(map(str, seeds))} (each seed's value "
+            "in the cell list below); `*` = the mean of the seeds evaluated so far.",
+            "",
+        ]
     for rule in ("common", "own"):
         md += [f"### {THRESHOLD_LABELS[rule]}", ""]
         md += _markdown_block(rows, cols, ours[rule], "ours")

@@ -108,6 +108,39 @@ def test_written_tables_hold_ours_and_the_paper_labelled(tmp_path):
     assert "\\begin{tabular}" in tex.read_text() and "paper (Lunz et al. 2020" in tex.read_text()
 
 
+def test_seeds_make_one_run_per_cell_and_seed_and_the_table_their_mean(tmp_path):
+    ctx = _ctx(tmp_path, preset="cpu")
+    cells = tables.table_cells(
+        "table1", ctx.preset, seeds="0,1", categories="chairs", datasets="500", methods="iggan"
+    )
+    assert [c.key for c in cells] == ["chair-500-iggan", "chair-500-iggan-s1"]  # seed 0: no tag
+    assert [ctx.train_config(c).seed for c in cells] == [0, 1]
+    assert tables.find_cell(cells, "chair/500/iggan-s1").seed == 1
+    for bad in ("0,x", "1,1", "-1"):
+        with pytest.raises(tables.TableError, match="--seeds"):
+            tables.table_cells("table1", ctx.preset, seeds=bad)
+    # the place shows the mean of its seeds; a missing seed marks the mean partial
+    two = [
+        tables.CellResult(c, "done", tmp_path / c.key, fid=v)
+        for c, v in zip(cells, (10.0, 20.0), strict=True)
+    ]
+    text = tables.write_tables(ctx, two)[0].read_text()
+    assert "| IG-GAN (ours) | 15.0 |" in text and "mean over seeds 0, 1" in text
+    one = [two[0], tables.CellResult(cells[1], "missing", tmp_path / cells[1].key)]
+    text = tables.write_tables(ctx, one)[0].read_text()
+    assert "| IG-GAN (ours) | 10.0* |" in text
+    rows = list(csv.DictReader((tmp_path / "table1.csv").open()))
+    assert [r["seed"] for r in rows if r["source"] == "ours"] == ["0", "1"]
+    # --plan's commands carry the seeds, so that each --cell finds its seed
+    res = CliRunner().invoke(
+        main, ["table1", "--preset", "cpu", "--outdir", str(tmp_path / "p"), "--categories",
+               "chairs", "--datasets", "500", "--methods", "iggan", "--seeds", "0,1", "--plan"],
+    )  # fmt: skip
+    cell_lines = [ln for ln in res.output.splitlines() if "--cell" in ln]
+    assert len(cell_lines) == 2 and all("--seeds 0,1" in ln for ln in cell_lines)
+    assert any("--cell chair/500/iggan-s1" in ln for ln in cell_lines)
+
+
 # -- CLI: plan, bad input ---------------------------------------------------------------------------
 def test_plan_prints_independent_commands(tmp_path):
     res = CliRunner().invoke(
@@ -176,9 +209,27 @@ def test_smoke_table_runs_resumes_and_collects(tmp_path, smoke_classifier):
     assert len(metrics.read_text().splitlines()) == n_records
 
     # --collect rebuilds the same table from the records
+    table = (tmp_path / "table1.md").read_text()
     (tmp_path / "table1.md").unlink()
     res = CliRunner().invoke(main, [*args, "--collect"])
-    assert res.exit_code == 0 and "2 of 2 cells done" in (tmp_path / "table1.md").read_text()
+    assert res.exit_code == 0 and (tmp_path / "table1.md").read_text() == table
+    assert "2 of 2 cells done" in table
+
+    # --export copies records, curves and grids without weights; --collect there gives the table
+    export = tmp_path / "export"
+    res = CliRunner().invoke(main, [*args, "--collect", "--export", str(export)])
+    assert res.exit_code == 0, res.output
+    run = export / "runs" / "chair-500-iggan"
+    assert (run / "metrics.jsonl").read_text() == metrics.read_text()
+    assert (run / "curves.png").is_file() and list((run / "samples").glob("samples-*.png"))
+    assert json.loads((run / "final.json").read_text()) == {"iteration": 2}
+    assert not list(export.rglob("*.pt")) and not (run / "checkpoints").exists()
+    res = CliRunner().invoke(
+        main, [*args[:4], str(export), *args[5:], "--collect", "--no-progress"]
+    )
+    assert res.exit_code == 0, res.output
+    exported = (export / "table1.md").read_text()
+    assert exported.replace(str(export), str(tmp_path)) == table  # run paths aside, the same
 
 
 def test_parallel_jobs_keep_going_and_name_the_failed(tmp_path):
