@@ -380,6 +380,6 @@ def sample_cmd(run, count, out, seed, threshold, formats, checkpoint, device):
         raise _one_line(exc) from exc
     empty = f"; {len(result.empty)} empty (nothing above {threshold})" if result.empty else ""
     click.echo(
-        f"wrote {len(result.meshes)} meshes and renders.png to {result.out} "
+        f"wrote {len(result.meshes)} meshes, renders.png and normals.png to {result.out} "
         f"(checkpoint {result.checkpoint.name}, iteration {result.iteration}){empty}"
     )

@@ -8,6 +8,8 @@ seed, and writes into ``out``::
                          units: the grid covers the unit cube [-0.5, 0.5]^3 as everywhere in igbench
     renders.png          OpenGL renders of ``volume > threshold`` (the renderer settings the run
                          trained with), views spread over the dataset's azimuth range
+    normals.png          camera-frame normal maps of the same thresholded volumes, all from one
+                         canonical view (:data:`CANONICAL_VIEW`), as in the paper's Fig. 3
     neural.png           the method's own renders of the same samples (IG-GAN: R_phi(x_c))
 
 A volume with nothing above the threshold gets no mesh (listed in :attr:`SampleResult.empty`).
@@ -22,7 +24,7 @@ import numpy as np
 import trimesh
 
 from shapenet_render.dataset import DatasetSpec
-from shapenet_render.pool import render_many
+from shapenet_render.pool import RenderItem, render_many
 from shapenet_render.preview import image_grid, save_png
 from shapenet_render.projection import from_network
 from shapenet_render.renderer import RenderSettings
@@ -32,6 +34,10 @@ from .methods import restore_method
 from .training import load_triton_before_gl, opengl_images, resolve_device, sample_inputs
 
 MESH_FORMATS = ("obj", "ply")
+#: (azimuth, elevation) of the normal-map grid: a three-quarter view of the front from above
+#: (docs/conventions.md: azimuth 0 faces the front), one view for every sample so that shapes
+#: compare directly.
+CANONICAL_VIEW = (30.0, 20.0)
 
 
 @dataclass
@@ -64,6 +70,17 @@ def volume_to_mesh(volume: np.ndarray, threshold: float = 0.5) -> trimesh.Trimes
     )
     verts = (verts - 0.5) / n - 0.5  # padded index p = i + 1 -> centre (i + 0.5) / n - 0.5
     return trimesh.Trimesh(verts, faces, process=False)
+
+
+def normal_maps(
+    grids: np.ndarray, settings: RenderSettings, workers: int | None = None
+) -> list[np.ndarray]:
+    """(H, W, 3) uint8 camera-frame normal maps of binary grids ``(n, N, N, N)`` from
+    :data:`CANONICAL_VIEW` (x right = red, y up = green, towards the camera = blue)."""
+    az, el = CANONICAL_VIEW
+    items = [RenderItem.voxels(g, az, el) for g in grids]
+    results = render_many(items, settings=settings, workers=workers or 1, outputs=("normals",))
+    return [r.normals for r in results]
 
 
 def sample(
@@ -119,6 +136,10 @@ def sample(
 
         renders = opengl_images(_Pool, result["volumes"].cpu(), az, el, threshold)
         save_png(image_grid(list(renders), ncols=ncols), out / "renders.png")
+        save_png(
+            image_grid(normal_maps(vols > threshold, settings, workers), ncols=ncols),
+            out / "normals.png",
+        )
     neural = from_network(result["images"].cpu())[:, 0]
     save_png(image_grid(list(neural), ncols=ncols), out / "neural.png")
     return res

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 import trimesh
+from PIL import Image
 
 from iggan.config import SMOKE
 from iggan.sample import sample, volume_to_mesh
@@ -48,7 +49,11 @@ def test_sample_writes_meshes_and_grids(box_data, tmp_path):
     assert len(mesh.faces) > 0 and np.all(np.abs(mesh.bounds) <= 0.5 + 1e-6)
     vols = np.load(tmp_path / "s" / "volumes.npy")
     assert vols.shape == (3, 16, 16, 16) and vols.dtype == np.float16
-    for name in ("renders.png", "neural.png"):
+    for name in ("renders.png", "neural.png", "normals.png"):
         assert (tmp_path / "s" / name).is_file()
+    # normal maps: colour images whose surfaces face several ways (several colours)
+    normals = np.asarray(Image.open(tmp_path / "s" / "normals.png"))
+    assert normals.ndim == 3 and normals.shape[2] == 3
+    assert len(np.unique(normals.reshape(-1, 3), axis=0)) >= 3
     sample(tmp_path / "run", n=3, out=tmp_path / "s2")
     np.testing.assert_array_equal(np.load(tmp_path / "s2" / "volumes.npy"), vols)  # seeded
