@@ -942,7 +942,7 @@ def export_results(ctx: TableContext, cells: Sequence[Cell], dest: Path) -> list
                 shutil.copy2(run_dir / name, out / name)
         grids = sorted((run_dir / "samples").glob("samples-*.png"))[-1:]
         for final in sorted((run_dir / "samples").glob("final-*"))[-1:]:
-            grids += [final / "renders.png", final / "neural.png"]
+            grids += [final / "renders.png", final / "normals.png", final / "neural.png"]
             grids += sorted(final.glob("threshold-*/renders.png"))
         for src in (g for g in grids if g.is_file()):
             rel = src.relative_to(run_dir)
