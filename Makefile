@@ -10,12 +10,12 @@ EGL_PKGS := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libopengl0 libgl1
 OSMESA_PKGS := libosmesa6
 GL_PKGS := $(if $(filter osmesa,$(IGBENCH_GL)),$(OSMESA_PKGS),$(EGL_PKGS))
 
-.PHONY: demo test setup gl-libs lint bench clean
+.PHONY: demo test setup gl-libs browser lint bench clean
 
 demo: setup
 	$(VENV)/bin/igbench demo
 
-test: setup
+test: setup browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
@@ -26,6 +26,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
+
+# The report page's test opens it in headless Chromium (Debian's package, driven by Playwright);
+# without it that test skips and says why.
+browser:
+	@if command -v dpkg >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium for the report page's browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "no chromium: the browser test will skip; to run it: sudo apt-get install -y chromium"; \
+	  fi; \
+	fi
 
 # Headless OpenGL needs system libraries that pip cannot provide.
 gl-libs:

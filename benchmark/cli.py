@@ -425,6 +425,36 @@ def curves_cmd(paths, out):
             raise click.ClickException(str(exc)) from None
 
 
+@main.command("report")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: PATH/report; replaced if it exists).",
+)
+@click.option("-n", "count", type=click.IntRange(1, 64), default=16, show_default=True,
+              help="Samples per grid when the report samples a run itself.")  # fmt: skip
+def report_cmd(path, out, count):
+    """Write a self-contained HTML page of a table folder, a training run or a `bench recover`
+    folder: tables, sample renders at both thresholds, normal maps, turntables, curves.
+
+    Nothing is loaded from the network when the page is viewed: open OUT/index.html.
+
+    \b
+    Examples:
+      igbench report out/tables/demo
+      igbench report runs/recover/bathtub --out /tmp/bathtub-report
+    """
+    from benchmark.report import ReportError, write_report
+
+    try:
+        index = write_report(path, out, n=count)
+    except (ReportError, OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {index}")
+
+
 def _progress_bar(desc: str, unit: str):
     from tqdm import tqdm
 

@@ -285,9 +285,9 @@ def table_commands() -> list[click.Command]:
 
 #: What `igbench demo` prints last: where to look and what its numbers can and cannot say.
 DEMO_READING = """\
-What to look at: the renders.png grids above (OpenGL renders of {count} samples, a shape per
-column; the 3D methods also at their own threshold), beside the real images in the training
-grids, and each run's curves.png (losses, D's accuracy, FID).
+What to look at: the report (open its index.html): the tables, then per method OpenGL renders of
+{count} samples at 0.5 and at its own threshold, their normal maps from one view, turntables and
+training curves; the same grids are the renders.png files above.
 What the numbers say: FID (and KID) of {n} samples against the same number of real chairs, in the
 features of our classifier on our procedural shapes, after short runs (IG-GAN {iggan} iterations):
 a smoke test of the whole pipeline and a rough ordering. They cannot say which method is better:
@@ -370,6 +370,9 @@ def demo(outdir, count, jobs, progress):
                     click.echo(
                         f"{'':{len(cell.row)}}  and at its own threshold {own:g} in {at_own.out}"
                     )
+        from benchmark.report import write_report
+
+        click.echo(f"report: {write_report(ctx.outdir, n=count)}")
         click.echo("")
         click.echo(
             DEMO_READING.format(
