@@ -313,6 +313,13 @@ def test_seeds_run_as_parallel_jobs_and_are_summarised_together(tmp_path):
     r = igbench("bench", "recover", "--preset", "smoke", "--seeds", "0,x", "--outdir", str(out))
     assert r.returncode == 1 and "--seeds '0,x'" in r.stderr
 
+    # its report: the curves of both seeds, and per seed the truth beside the samples
+    r = igbench("report", str(out), "--out", str(tmp_path / "page"), "-n", "2")
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "page" / "index.html").read_text()
+    assert "recovery curves" in page and page.count("<figcaption>the truth, procedural:sofa:3") == 2
+    assert "seed-0, full start" in page and "seed-1, full start" in page
+
 
 @pytest.mark.gl
 def test_moving_average_of_g_is_scored_beside_the_trained_g(tmp_path):
