@@ -134,6 +134,8 @@ class TrainConfig:
     renders); 0 disables."""
     n_samples: int = 8
     """Samples in each grid (fixed latents and views for the whole run)."""
+    log_meshes: int = 2
+    """Of those, how many go to TensorBoard as meshes with each grid (when it is installed)."""
     checkpoint_every: int = 2000
     """Iterations between periodic checkpoints (a last one is always written at the end)."""
     keep_checkpoints: int = 3
@@ -209,7 +211,7 @@ class TrainConfig:
         need(self.g_ema is None or 0 < self.g_ema < 1, "g_ema", "must be None or in (0, 1)")
         for name in ("log_every", "checkpoint_every"):
             need(getattr(self, name) >= 1, name, "must be >= 1")
-        for name in ("sample_every", "keep_checkpoints", "render_workers"):
+        for name in ("sample_every", "keep_checkpoints", "render_workers", "log_meshes"):
             need(getattr(self, name) >= 0, name, "must be >= 0")
         need(self.torch_threads is None or self.torch_threads >= 1, "torch_threads", "None or >= 1")
         need(self.n_samples >= 1, "n_samples", "must be >= 1")

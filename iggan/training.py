@@ -83,6 +83,7 @@ RESUMABLE_CHANGES = frozenset(
         "render_workers",
         "torch_threads",
         "overlap_r",
+        "log_meshes",
         "data",
     }
 )
@@ -456,6 +457,21 @@ class RunLog:
         if self.enabled and self._tb is not None:
             self._tb.add_image(tag, np.asarray(grid, np.uint8), iteration, dataformats="HW")
 
+    def meshes(self, tag: str, volumes: np.ndarray, iteration: int) -> None:
+        """Samples ((n, N, N, N) occupancies) as TensorBoard meshes, their marching-cubes surface
+        at the sample grids' threshold (tags ``<tag>/mesh_<i>``; an empty sample is skipped)."""
+        if not (self.enabled and self._tb is not None):
+            return
+        from .sample import volume_to_mesh
+
+        for i, vol in enumerate(volumes):
+            mesh = volume_to_mesh(vol, SAMPLE_THRESHOLD)
+            if mesh is None:
+                continue
+            v = np.asarray(mesh.vertices, np.float32)[None]
+            f = np.asarray(mesh.faces, np.int32)[None]
+            self._tb.add_mesh(f"{tag}/mesh_{i}", vertices=v, faces=f, global_step=iteration)
+
     def close(self) -> None:
         if self._tb is not None:
             self._tb.close()
@@ -491,21 +507,26 @@ def opengl_images(pool, volumes: torch.Tensor, azimuth, elevation, threshold: fl
     return np.stack([r.image for r in pool.render(items)])
 
 
-def write_sample_grid(path: Path, method: Method, pool, inputs, real: np.ndarray) -> np.ndarray:
+def write_sample_grid(
+    path: Path, method: Method, pool, inputs, real: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Rows: OpenGL renders of thresholded samples, the method's own renders, real images.
-    Saves the grid as a PNG and returns it ((H, W) uint8)."""
+    Saves the grid as a PNG; returns it ((H, W) uint8) and the samples' volumes ((n, N, N, N)
+    float, or None for a method without volumes)."""
     from shapenet_render.preview import image_grid, save_png
 
     z, az, el = (t.to(method.device) for t in inputs)
     out = method.sample(z, az, el)
     rows: list[np.ndarray] = []
+    volumes = None
     if "volumes" in out:
         rows.extend(opengl_images(pool, out["volumes"], az.cpu(), el.cpu(), SAMPLE_THRESHOLD))
+        volumes = out["volumes"][:, 0].float().cpu().numpy()
     rows.extend(from_network(out["images"])[:, 0])
     rows.extend(real[: len(z)])
     grid = image_grid(rows, ncols=len(z))
     save_png(grid, path)
-    return grid
+    return grid, volumes
 
 
 # --------------------------------------------------------------------------------------------------
@@ -802,7 +823,7 @@ def train(
 
                 # -- samples: OpenGL renders of thresholded samples beside neural renders ----------
                 if dist.main and config.sample_every and done % config.sample_every == 0:
-                    grid = write_sample_grid(
+                    grid, volumes = write_sample_grid(
                         run_dir / "samples" / f"samples-{done:08d}.png",
                         method,
                         pool,
@@ -810,6 +831,8 @@ def train(
                         sample_real,
                     )
                     runlog.image("samples", grid, done)
+                    if volumes is not None:
+                        runlog.meshes("samples", volumes[: config.log_meshes], done)
 
                 # -- checkpoint: periodic, at the end, and on SIGINT/SIGTERM -------------------
                 if done % config.checkpoint_every == 0 or at_end:

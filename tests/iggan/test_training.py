@@ -65,10 +65,15 @@ def test_tensorboard_scalars_when_tensorboard_is_installed(box_data, tmp_path):
     # The dev install carries tensorboard (pyproject's dev extra), so this path is always tested.
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    cfg = _cfg(box_data, iterations=3, sample_every=2)
+    cfg = _cfg(box_data, iterations=3, sample_every=2, g_out_bias=2.0)  # dense: surfaces
     train(cfg, tmp_path / "run", progress=False)
-    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"), size_guidance={"tensors": 0})
     events.Reload()
+    # the first log_meshes samples as meshes (TensorBoard's mesh plugin: vertex and face tensors)
+    tensors = set(events.Tags()["tensors"])
+    for i in range(cfg.log_meshes):
+        assert {f"samples/mesh_{i}_VERTEX", f"samples/mesh_{i}_FACE"} <= tensors, tensors
+    assert not any(t.startswith(f"samples/mesh_{cfg.log_meshes}") for t in tensors)
     # The sample grid of iteration 2 as an image, the same pixels as its PNG.
     (image,) = events.Images("samples")
     assert image.step == 2
