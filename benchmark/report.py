@@ -7,7 +7,7 @@ shows
 * a table folder (``igbench table1 ... --outdir DIR``): every table it holds (``table*.md``: ours
   and the paper's, labelled as in the files), then per cell its sample renders at 0.5 and at the
   method's own threshold, normal maps from one canonical view (the paper's Fig. 3), a turntable
-  animation of its first samples and its training curves;
+  animation of each sample and its training curves;
 * a training run: the same for the one run;
 * a ``bench recover`` folder: its IoU / cavity / fill curves and, per start and seed, the true
   shape beside the newest samples (renders, normal maps, turntables).
@@ -28,8 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: Samples per turntable strip (each an animated GIF) and frames per turn.
-TURNTABLE_SAMPLES = 4
+#: Frames per turn of a sample's turntable (an animated GIF; one per sample in the grid).
 TURNTABLE_FRAMES = 12
 TURNTABLE_ELEVATION = 20.0
 #: Pixels of a turntable frame.
@@ -197,7 +196,7 @@ def _run_section(run_dir: Path, assets: _Assets, title: str, n: int) -> _Section
     if final is not None and (final / "volumes.npy").is_file():
         vols = np.load(final / "volumes.npy").astype(np.float32)
         spins = []
-        for i, vol in enumerate(vols[:TURNTABLE_SAMPLES]):
+        for i, vol in enumerate(vols[:n]):
             gif = turntable_gif(vol > 0.5, assets.name(f"{title}-turn{i}", ".gif"))
             spins.append(_figure(assets.rel(gif), f"sample {i}", "turn"))
         sec.html.append('<div class="figs">' + "".join(spins) + "</div>")
