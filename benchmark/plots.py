@@ -29,13 +29,11 @@ def _pyplot():
     return plt
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    out = []
-    with open(path) as fh:
-        for line in fh:
-            line = line.strip()
-            if line:
-                out.append(json.loads(line))
+def _save(plt, fig, out: Path) -> Path:
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
     return out
 
 
@@ -47,11 +45,12 @@ def _series(records: list[dict[str, Any]], key: str) -> tuple[list[int], list[fl
 def training_log(run_dir: Path) -> list[dict[str, Any]]:
     """The log records of a training run: one per ``log_every`` iterations (events and partial
     windows left out; a resumed run's repeated windows keep the last)."""
-    path = run_dir / "log.jsonl"
-    if not path.is_file():
+    from iggan.training import read_log
+
+    if not (run_dir / "log.jsonl").is_file():
         raise PlotError(f"{run_dir}: no log.jsonl (not a training run)")
     by_it: dict[int, dict[str, Any]] = {}
-    for r in _read_jsonl(path):
+    for r in read_log(run_dir):
         if "event" in r or r.get("partial") or "iteration" not in r:
             continue
         by_it[int(r["iteration"])] = r
@@ -61,18 +60,16 @@ def training_log(run_dir: Path) -> list[dict[str, Any]]:
 def fid_points(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
     """FID values of ``metrics.jsonl`` by threshold rule (``common`` / ``own``) -> sorted
     (iteration, FID) pairs; records of other metrics or without an iteration are left out."""
-    path = run_dir / "metrics.jsonl"
+    from benchmark.records import read_records
+
     out: dict[str, list[tuple[int, float]]] = {}
-    if not path.is_file():
-        return out
-    for r in _read_jsonl(path):
-        if not str(r.get("metric", "")).startswith("fid_") or r.get("iteration") is None:
+    for r in read_records(run_dir):
+        if not r.metric.startswith("fid_") or r.iteration is None:
             continue
-        proto = r.get("protocol") or {}
-        label = proto.get("threshold_rule") or "common"
-        t = proto.get("threshold")
+        label = r.protocol.get("threshold_rule") or "common"
+        t = r.protocol.get("threshold")
         key = f"{label} (t={t:g})" if label == "common" and t is not None else label
-        out.setdefault(key, []).append((int(r["iteration"]), float(r["value"])))
+        out.setdefault(key, []).append((int(r.iteration), float(r.value)))
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -119,12 +116,7 @@ def training_curves(run_dir: str | Path, out: str | Path | None = None) -> Path:
     what = config.get("method", "?")
     data = Path(config.get("data", "")).stem or "?"
     fig.suptitle(f"{what} on {data}, preset {config.get('preset', '?')}", fontsize=10)
-    fig.tight_layout()
-    out = Path(out) if out is not None else run_dir / CURVES_FILE
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, Path(out) if out is not None else run_dir / CURVES_FILE)
 
 
 def recover_curves(outdir: str | Path, out: str | Path | None = None) -> Path:
@@ -134,7 +126,7 @@ def recover_curves(outdir: str | Path, out: str | Path | None = None) -> Path:
     from benchmark.recover import read_records
 
     outdir = Path(outdir)
-    files = [outdir] if (outdir / "recover.jsonl").is_file() else _seed_runs(outdir)
+    files = [outdir] if (outdir / "recover.jsonl").is_file() else seed_runs(outdir)
     try:
         records = [r for f in files for r in read_records(f)]
     except (OSError, ValueError) as exc:
@@ -162,15 +154,10 @@ def recover_curves(outdir: str | Path, out: str | Path | None = None) -> Path:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle(f"{first['method']} on {first['shape']}, preset {first['preset']}", fontsize=10)
-    fig.tight_layout()
-    out = Path(out) if out is not None else outdir / CURVES_FILE
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, Path(out) if out is not None else outdir / CURVES_FILE)
 
 
-def _seed_runs(outdir: Path) -> list[Path]:
+def seed_runs(outdir: Path) -> list[Path]:
     """The per-seed folders of a ``bench recover --seeds`` run (``seed-<s>/recover.jsonl``)."""
     return sorted(p.parent for p in outdir.glob("seed-*/recover.jsonl"))
 
@@ -181,7 +168,7 @@ def curves(path: str | Path, out: str | Path | None = None) -> Path:
     path = Path(path)
     if (path / "log.jsonl").is_file():
         return training_curves(path, out)
-    if (path / "recover.jsonl").is_file() or _seed_runs(path):
+    if (path / "recover.jsonl").is_file() or seed_runs(path):
         return recover_curves(path, out)
     raise PlotError(f"{path}: neither a training run (log.jsonl) nor a bench recover run")
 
@@ -192,6 +179,7 @@ __all__ = [
     "curves",
     "fid_points",
     "recover_curves",
+    "seed_runs",
     "training_curves",
     "training_log",
 ]

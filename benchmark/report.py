@@ -220,12 +220,11 @@ def _table_sections(folder: Path, assets: _Assets, n: int) -> list[_Section]:
 
 
 def _recover_sections(folder: Path, assets: _Assets, n: int) -> list[_Section]:
-    from benchmark.plots import recover_curves
+    from benchmark.plots import recover_curves, seed_runs
     from benchmark.recover import read_records
     from shapenet_render.dataset import ImageDataset
 
-    runs = [folder] if (folder / "recover.jsonl").is_file() else []
-    runs += sorted(p.parent for p in folder.glob("seed-*/recover.jsonl"))
+    runs = [folder] if (folder / "recover.jsonl").is_file() else seed_runs(folder)
     curve = recover_curves(folder, assets.name("recover-curves", ".png"))
     sections = [_Section("recovery", [_figure(assets.rel(curve), "recovery curves", "wide")])]
     for run in runs:
@@ -269,6 +268,8 @@ section { border-top: 1px solid #ddd; margin-top: 1.2em; }
 def write_report(path: str | Path, out: str | Path | None = None, n: int = 16) -> Path:
     """Write the report of ``path`` (a table folder, a training run or a ``bench recover``
     folder) into ``out`` (default ``<path>/report``); returns ``<out>/index.html``."""
+    from benchmark.plots import seed_runs
+
     path = Path(path)
     out = Path(out) if out is not None else path / "report"
     if out.exists():
@@ -279,7 +280,7 @@ def write_report(path: str | Path, out: str | Path | None = None, n: int = 16) -
         kind, sections = "table", _table_sections(path, assets, n)
     elif (path / "log.jsonl").is_file():
         kind, sections = "run", [_run_section(path, assets, path.name, n)]
-    elif (path / "recover.jsonl").is_file() or list(path.glob("seed-*/recover.jsonl")):
+    elif (path / "recover.jsonl").is_file() or seed_runs(path):
         kind, sections = "recover", _recover_sections(path, assets, n)
     else:
         shutil.rmtree(out)

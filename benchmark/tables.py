@@ -735,10 +735,12 @@ def run_table(
     """Make every cell; returns the cells' results in order. Cells that share a run are made once.
 
     With ``ctx.jobs == 1`` everything runs here, one cell after the other (the classifier first).
-    With more, the datasets are rendered here first, then the classifier's training (when missing)
-    and the runs' trainings go to up to ``jobs`` processes (``igbench TABLE --cell ID --stage
-    train``, logs in ``<outdir>/logs/``), longest first, and the evaluations follow here. On 2 cores
-    with the cpu presets' single-threaded runs, ``jobs=2`` keeps both cores busy.
+    With more, the datasets are rendered here first, then the cells go to up to ``jobs`` processes
+    (``igbench TABLE --cell ID``, logs in ``<outdir>/logs/``), longest first, each training and
+    evaluating its run, so that a slot whose short runs are done evaluates them while a long run
+    trains in the other. When the classifier is missing its training is one more job and the cell
+    jobs only train (``--stage train``); the evaluations then follow here. On 2 cores with the cpu
+    presets' single-threaded runs, ``jobs=2`` keeps both cores busy.
     """
     unique = list({c.key: c for c in cells}.values())
     if ctx.jobs > 1:
@@ -777,6 +779,7 @@ def _train_in_processes(ctx: TableContext, cells: Sequence[Cell]) -> None:
     logs = ctx.outdir / "logs"
     clf = ctx.classifier_path()
     install_shipped_classifier(ctx)
+    stage = "all" if clf.is_file() else "train"  # evaluating needs the classifier
     if not clf.is_file() and ctx.classifier is None:
         argv = [
             *exe,
@@ -795,10 +798,11 @@ def _train_in_processes(ctx: TableContext, cells: Sequence[Cell]) -> None:
         ]
         jobs.append(Job("classifier", argv, logs / "classifier.log"))  # fmt: skip
     # IG-GAN runs first: they are the longest (longest-first keeps the slots evenly loaded)
-    todo = [c for c in cells if cell_result(ctx, c).state not in ("done", "trained")]
+    finished = ("done",) if stage == "all" else ("done", "trained")
+    todo = [c for c in cells if cell_result(ctx, c).state not in finished]
     todo.sort(key=lambda c: c.method != "iggan")
     for cell in todo:
-        argv = [*exe, *shlex.split(ctx.cell_command(cell, stage="train"))[1:], "--no-progress"]
+        argv = [*exe, *shlex.split(ctx.cell_command(cell, stage=stage))[1:], "--no-progress"]
         jobs.append(Job(cell.id, argv, logs / f"{cell.key}.log"))
     if jobs:
         run_jobs(jobs, ctx.jobs, ctx.echo)

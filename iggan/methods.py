@@ -170,6 +170,9 @@ class Method:
     def r_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
         return {}
 
+    def close(self) -> None:
+        """Release what the phases hold besides the networks (IG-GAN: its worker thread)."""
+
     @torch.no_grad()
     def sample(
         self,
@@ -518,6 +521,11 @@ class IGGAN(Method):
         if volumes_only:
             return {"volumes": volumes}
         return {"volumes": volumes, "images": self.render_neural(volumes, azimuth, elevation)}
+
+    def close(self) -> None:
+        if self._r_worker is not None:
+            self._r_worker.shutdown(wait=True)
+            self._r_worker = None
 
     def load_renderer(self, state_dict: dict[str, torch.Tensor]) -> None:
         """Initialise R_phi from a pre-trained renderer's state_dict."""

@@ -220,12 +220,8 @@ class RenderNet(nn.Module):
             x = x.contiguous(memory_format=torch.channels_last_3d)
         x = self.res3d(x).contiguous()
         b, c, d, h, w = x.shape
-        x = x.reshape(b, c * d, h, w)  # projection unit: depth folded into channels
-        if not x.is_cuda:
-            # The 2D part in channels-last too: ~1.1x on R's forward + backward at the cpu
-            # preset's sizes (64 channels at 32^2); outputs agree to ~1e-7.
-            x = x.contiguous(memory_format=torch.channels_last)
-        return self.out(self.up(self.res2d(self.project(x)))).contiguous()
+        x = self.project(x.reshape(b, c * d, h, w))  # projection unit: depth folded into channels
+        return self.out(self.up(self.res2d(x)))
 
 
 # --------------------------------------------------------------------------------------------------

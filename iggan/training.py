@@ -861,6 +861,7 @@ def train(
     finally:
         torch.set_num_threads(threads)
         pool.close()
+        method.close()
         bar.close()
         runlog.close()
         dist.close()

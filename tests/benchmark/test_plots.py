@@ -31,18 +31,21 @@ def _training_run(tmp_path: Path, with_fid: bool) -> Path:
     log.append({"iteration": 35, "loss_d": 9.0, "loss_g": 9.0, "partial": True})
     _write_jsonl(run / "log.jsonl", log)
     if with_fid:
-        _write_jsonl(
-            run / "metrics.jsonl",
+        from benchmark.records import MetricRecord, append_records
+
+        def rec(metric, value, iteration, **protocol):
+            return MetricRecord(metric, value, 500, 500, "igbench-clf21", "f0",
+                                iteration=iteration, protocol=protocol)  # fmt: skip
+
+        append_records(
+            run,
             [
-                {"metric": "fid_clf21_500", "value": 90.0, "iteration": 30,
-                 "protocol": {"threshold": 0.5, "threshold_rule": "common"}},
-                {"metric": "fid_clf21_500", "value": 80.0, "iteration": 20,
-                 "protocol": {"threshold": 0.5, "threshold_rule": "common"}},
-                {"metric": "fid_clf21_500", "value": 85.0, "iteration": 30,
-                 "protocol": {"threshold": 0.3, "threshold_rule": "own"}},
-                {"metric": "kid_clf21_500", "value": 0.1, "iteration": 30, "protocol": {}},
+                rec("fid_clf21_500", 90.0, 30, threshold=0.5, threshold_rule="common"),
+                rec("fid_clf21_500", 80.0, 20, threshold=0.5, threshold_rule="common"),
+                rec("fid_clf21_500", 85.0, 30, threshold=0.3, threshold_rule="own"),
+                rec("kid_clf21_500", 0.1, 30),
             ],
-        )  # fmt: skip
+        )
     return run
 
 

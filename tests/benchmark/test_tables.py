@@ -259,5 +259,11 @@ def test_smoke_table_trains_cells_in_parallel_processes(tmp_path, smoke_classifi
     assert res.exit_code == 0, res.output
     assert "started chair/500/dcgan" in res.output and "started chair/500/visual-hull" in res.output
     assert (tmp_path / "logs" / "chair-500-visual-hull.log").exists()
+    # with the classifier present, each job evaluates its own run (no slot waits for the others)
+    for key, cell in (
+        ("chair-500-dcgan", "chair/500/dcgan"),
+        ("chair-500-visual-hull", "chair/500/visual-hull"),
+    ):
+        assert f"{cell}: done, FID" in (tmp_path / "logs" / f"{key}.log").read_text()
     rows = [r for r in csv.DictReader((tmp_path / "table1.csv").open()) if r["source"] == "ours"]
     assert [r["state"] for r in rows] == ["done", "done"]

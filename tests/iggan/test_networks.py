@@ -134,9 +134,9 @@ def test_rendernet_stem_conv_equals_plain_conv3d(c_in, c_out, n):
     torch.testing.assert_close(ours.bias.grad, plain.bias.grad, rtol=1e-4, atol=1e-4)
 
 
-def test_rendernet_channels_last_features_change_no_value_or_gradient():
-    """RenderNet runs its 3D residual blocks and its 2D part channels-last on CPU; the output (in
-    the default layout) and the gradients equal those of the same layers in the default layout."""
+def test_rendernet_channels_last_3d_features_change_no_value_or_gradient():
+    """RenderNet runs its 3D residual blocks channels-last on CPU; the output and the gradients
+    equal those of the same layers applied in the default layout."""
     torch.manual_seed(0)
     r = RenderNet(16, 16, 4, 8, 2)
     x = torch.rand(2, 1, 16, 16, 16)
@@ -153,7 +153,6 @@ def test_rendernet_channels_last_features_change_no_value_or_gradient():
     r.zero_grad()
     yb = plain(xb)
     (yb * yb).sum().backward()
-    assert ya.is_contiguous()
     torch.testing.assert_close(ya, yb, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(xa.grad, xb.grad, rtol=1e-4, atol=1e-5)
     for ga, p in zip(grads, r.parameters(), strict=True):
