@@ -31,7 +31,7 @@ from typing import ClassVar
 import torch
 
 from iggan import losses
-from iggan.methods import METHODS, Batch, Fake, Method, frozen
+from iggan.methods import Batch, Fake, Method, frozen
 from iggan.networks import Discriminator, Generator2D, Generator3D
 from shapenet_render import projection
 
@@ -52,22 +52,10 @@ class _GANMethod(Method):
         fake.neural = images.detach()  # what D sees as fake in this iteration's D step
         return {"loss_g": value}
 
-    def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
+    def d_fake_images(self, fake: Fake, rendered: torch.Tensor | None) -> torch.Tensor:
         if fake.neural is None:
             raise ValueError(f"{self.name}: the D step needs the G step's images")
-        self.D.train()
-        b = batch.real.shape[0]
-        logits = self.D(torch.cat([batch.real, fake.neural]))
-        real_logits, fake_logits = logits[:b], logits[b:]
-        loss = losses.d_loss(real_logits, fake_logits)
-        value = self._check("loss_d", loss)
-        correct = torch.cat([real_logits > 0, fake_logits < 0]).float().mean()
-        accuracy = float(self.all_mean(correct.detach()))
-        gate = self.config.d_gate_accuracy
-        update = gate is None or accuracy < gate
-        if update:
-            self._update("D", loss)
-        return {"loss_d": value, "d_accuracy": accuracy, "d_updated": float(update)}
+        return fake.neural
 
 
 class _ProjectionBaseline(_GANMethod):
@@ -149,7 +137,3 @@ class DCGAN2D(_GANMethod):
         with self._sampling_g(average) as g:
             images = g(z)  # no volumes: the images are the samples whatever volumes_only says
         return {"images": images}
-
-
-for _cls in (VisualHull, AbsorptionOnly, DCGAN2D):
-    METHODS[_cls.name] = _cls

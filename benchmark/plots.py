@@ -45,7 +45,7 @@ def _series(records: list[dict[str, Any]], key: str) -> tuple[list[int], list[fl
 def training_log(run_dir: Path) -> list[dict[str, Any]]:
     """The log records of a training run: one per ``log_every`` iterations (events and partial
     windows left out; a resumed run's repeated windows keep the last)."""
-    from iggan.training import read_log
+    from iggan.rundir import read_log
 
     if not (run_dir / "log.jsonl").is_file():
         raise PlotError(f"{run_dir}: no log.jsonl (not a training run)")
@@ -60,7 +60,7 @@ def training_log(run_dir: Path) -> list[dict[str, Any]]:
 def fid_points(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
     """FID values of ``metrics.jsonl`` by threshold rule (``common`` / ``own``) -> sorted
     (iteration, FID) pairs; records of other metrics or without an iteration are left out."""
-    from benchmark.records import read_records
+    from benchmark.metrics.records import read_records
 
     out: dict[str, list[tuple[int, float]]] = {}
     for r in read_records(run_dir):
@@ -123,7 +123,7 @@ def recover_curves(outdir: str | Path, out: str | Path | None = None) -> Path:
     """Plot a ``bench recover`` run's IoU, cavity and fill over iterations, one line per start
     and seed, with the filled bounding box's and convex hull's IoU as floors, to ``out``
     (default ``<outdir>/curves.png``)."""
-    from benchmark.recover import read_records
+    from benchmark.experiments.recover import read_records
 
     outdir = Path(outdir)
     files = [outdir] if (outdir / "recover.jsonl").is_file() else seed_runs(outdir)

@@ -150,10 +150,8 @@ def _final_samples(run_dir: Path, n: int) -> Path | None:
 
     if ckpt_io.latest_checkpoint(run_dir) is None:
         return None
-    from benchmark.registry import register_methods
     from iggan.sample import sample
 
-    register_methods()
     return sample(run_dir, n=n).out
 
 
@@ -220,8 +218,8 @@ def _table_sections(folder: Path, assets: _Assets, n: int) -> list[_Section]:
 
 
 def _recover_sections(folder: Path, assets: _Assets, n: int) -> list[_Section]:
+    from benchmark.experiments.recover import read_records
     from benchmark.plots import recover_curves, seed_runs
-    from benchmark.recover import read_records
     from shapenet_render.dataset import ImageDataset
 
     runs = [folder] if (folder / "recover.jsonl").is_file() else seed_runs(folder)

@@ -1,7 +1,9 @@
 """Training configuration: one typed dataclass per job, named presets derived from the paper's.
 
-``TrainConfig`` holds every hyperparameter of a GAN run (IG-GAN and, later, the baselines, which
-plug into the same loop); ``PretrainConfig`` those of neural-renderer pre-training. Presets:
+``TrainConfig`` holds every hyperparameter of a GAN run (IG-GAN and the baselines, which plug into
+the same loop); ``PretrainConfig`` those of neural-renderer pre-training. Both derive from
+:class:`iggan.configbase.Config` (validation, dicts and JSON, overrides, the ``--set`` parser).
+Presets:
 
 ``paper``
     The paper's settings (section 4.1 and DESIGN.md): 64^3 voxels, 128^3 view volume, 128^2 images,
@@ -10,8 +12,8 @@ plug into the same loop); ``PretrainConfig`` those of neural-renderer pre-traini
     Adam betas, iteration count) are marked as ours in their field docstrings.
 ``cpu``
     32^3 voxels / 64^2 images with reduced widths, to learn something in tens of minutes on 2 CPU
-    cores. It departs from the paper where a calibration run (issue 5) showed the paper's settings
-    do not learn at this size and budget; each departure is listed in :data:`CPU_DEPARTURES`.
+    cores. It departs from the paper where the paper's settings do not learn at this size and
+    budget; each departure is listed, with why, in :data:`CPU_DEPARTURES`.
 ``smoke``
     16^3 / 32^2, tiny widths, a few iterations: seconds, for tests.
 
@@ -21,24 +23,67 @@ as JSON beside the run and inside every checkpoint (:meth:`TrainConfig.to_dict`)
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from shapenet_render.presets import check_preset
+
+from .configbase import Config, get_preset
+from .registry import METHOD_NAMES
 
 RENDERER_MODES = ("retrained", "fixed")
 D_INPUTS = ("opengl", "neural")
 PRETRAIN_ON = ("tables", "chairs", "cubes")
-PRESETS = ("paper", "cpu", "smoke")
 
 
 class ConfigError(ValueError):
     """A configuration that cannot be trained; the message names the field and the problem."""
 
 
+#: Switches that earlier versions saved and that no longer exist (docs/benchmarks.md measured
+#: them not helping), with the value that meant "off". A saved config with a switch off loads
+#: (its math is this version's); on, it is refused, since this version cannot train or resume it.
+REMOVED_SWITCHES: dict[str, Any] = {
+    "g_straight_through": False,
+    "g_binary_weight": 0.0,
+    "r_bfloat16": False,
+}
+#: Saved fields that only qualified a removed switch; dropped with it whatever their value.
+REMOVED_WITH_SWITCHES = ("g_binary_start",)
+#: What :meth:`Config.from_dict` drops from saved TrainConfigs (``...``: whatever the value).
+LEGACY_FIELDS: dict[str, Any] = {**REMOVED_SWITCHES, **dict.fromkeys(REMOVED_WITH_SWITCHES, ...)}
+
+
 @dataclass(frozen=True)
-class TrainConfig:
+class Execution(Config):
+    """Where and how a job runs, not what it computes: the fields every training-like job shares."""
+
+    device: str = "auto"
+    """``auto`` (cuda when available, else cpu), ``cpu``, ``cuda`` or ``cuda:N``."""
+    render_workers: int = 2
+    """Off-the-shelf render processes; 0 renders in this process (no overlap with the networks)."""
+    torch_threads: int | None = None
+    """Intra-op CPU threads of this process (torch.set_num_threads) while it runs; None leaves
+    torch's default (one per core)."""
+
+    def validate(self) -> None:
+        need = self.need
+        need(
+            self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda"),
+            "device",
+            "auto, cpu, cuda or cuda:N",
+        )
+        need(self.render_workers >= 0, "render_workers", "must be >= 0")
+        need(self.torch_threads is None or self.torch_threads >= 1, "torch_threads", "None or >= 1")
+
+
+@dataclass(frozen=True)
+class TrainConfig(Execution):
     """Every setting of one GAN training run. Fields are grouped as the paper's section 4.1."""
+
+    error: ClassVar[type[Exception]] = ConfigError
+    legacy_fields: ClassVar[Mapping[str, Any]] = LEGACY_FIELDS
 
     # -- what to train on ---------------------------------------------------------------------
     method: str = "iggan"
@@ -142,13 +187,6 @@ class TrainConfig:
     """Periodic checkpoints kept on disk (the newest ones); 0 keeps all."""
     seed: int = 0
     """Fixes initialisation, latents, views, thresholds and the real-image order."""
-    device: str = "auto"
-    """``auto`` (cuda when available, else cpu), ``cpu``, ``cuda`` or ``cuda:N``."""
-    render_workers: int = 2
-    """Off-the-shelf render processes; 0 renders in the training process (no overlap)."""
-    torch_threads: int | None = None
-    """Intra-op CPU threads of this process (torch.set_num_threads) while training; None leaves
-    torch's default (one per core)."""
     overlap_r: bool = True
     """On CPU, split the R step over two threads: R_phi(T(x_d)) is rendered in a worker thread
     while the G step runs (R's weights do not change in between) and its L2 gradient is taken
@@ -158,17 +196,12 @@ class TrainConfig:
     (``igbench bench train`` times it against the serial iteration). Ignored on CUDA and without
     the R step."""
 
-    def __post_init__(self):
-        self.validate()
-
-    # -- validation and serialisation -----------------------------------------------------------
+    # -- validation ---------------------------------------------------------------------------------
     def validate(self) -> None:
         """Raise :class:`ConfigError` naming the first field with an impossible value."""
-
-        def need(ok: bool, name: str, msg: str) -> None:
-            if not ok:
-                raise ConfigError(f"{name}: {msg} (got {getattr(self, name)!r})")
-
+        super().validate()
+        need = self.need
+        need(self.method in METHOD_NAMES, "method", f"one of {', '.join(METHOD_NAMES)}")
         need(self.voxel_res in (16, 32, 64), "voxel_res", "must be 16, 32 or 64")
         need(_pow2(self.image_res) and self.image_res >= 8, "image_res", "must be 2^k >= 8")
         need(
@@ -211,15 +244,9 @@ class TrainConfig:
         need(self.g_ema is None or 0 < self.g_ema < 1, "g_ema", "must be None or in (0, 1)")
         for name in ("log_every", "checkpoint_every"):
             need(getattr(self, name) >= 1, name, "must be >= 1")
-        for name in ("sample_every", "keep_checkpoints", "render_workers", "log_meshes"):
+        for name in ("sample_every", "keep_checkpoints", "log_meshes"):
             need(getattr(self, name) >= 0, name, "must be >= 0")
-        need(self.torch_threads is None or self.torch_threads >= 1, "torch_threads", "None or >= 1")
         need(self.n_samples >= 1, "n_samples", "must be >= 1")
-        need(
-            self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda"),
-            "device",
-            "auto, cpu, cuda or cuda:N",
-        )
 
     @property
     def view_volume_res(self) -> int:
@@ -235,72 +262,9 @@ class TrainConfig:
         span = self.lr_decay_end - self.lr_decay_start
         return max(0.0, (self.lr_decay_end - iteration) / span)
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are an error (a config from a newer igbench)."""
-        return _from_dict(cls, data)
-
-    def with_overrides(self, **overrides) -> TrainConfig:
-        """A copy with the given fields replaced; None values are ignored (unset CLI options)."""
-        return _with_overrides(self, overrides)
-
 
 def _pow2(x: int) -> bool:
     return x >= 1 and x & (x - 1) == 0
-
-
-#: Switches that earlier versions saved and that no longer exist (docs/benchmarks.md measured
-#: them not helping), with the value that meant "off". A saved config with a switch off loads
-#: (its math is this version's); on, it is refused, since this version cannot train or resume it.
-REMOVED_SWITCHES: dict[str, Any] = {
-    "g_straight_through": False,
-    "g_binary_weight": 0.0,
-    "r_bfloat16": False,
-}
-#: Saved fields that only qualified a removed switch; dropped with it.
-REMOVED_WITH_SWITCHES = ("g_binary_start",)
-
-
-def _from_dict(cls, data: dict[str, Any]):
-    names = {f.name for f in fields(cls)}
-    data = dict(data)
-    for name, off in REMOVED_SWITCHES.items():
-        if name in data and name not in names:
-            if data[name] != off:
-                raise ConfigError(
-                    f"{name}={data[name]!r}: a setting this version of igbench no longer has "
-                    f"(removed: it did not help); only {off!r} loads"
-                )
-            del data[name]
-    for name in REMOVED_WITH_SWITCHES:
-        if name not in names:
-            data.pop(name, None)
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ConfigError(f"unknown {cls.__name__} fields: {', '.join(unknown)}")
-    return cls(**data)
-
-
-def _replace(cfg, overrides: dict[str, Any]):
-    names = {f.name for f in fields(cfg)}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise ConfigError(f"unknown {type(cfg).__name__} fields: {', '.join(unknown)}")
-    return replace(cfg, **overrides)
-
-
-def _with_overrides(cfg, overrides: dict[str, Any]):
-    names = {f.name for f in fields(cfg)}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise ConfigError(f"unknown {type(cfg).__name__} fields: {', '.join(unknown)}")
-    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -309,47 +273,44 @@ def _with_overrides(cfg, overrides: dict[str, Any]):
 
 PAPER = TrainConfig(preset="paper")
 
-#: Why the ``cpu`` preset departs from the paper, field by field (issue 5, "Calibration": a
-#: prototype at 32^3 / 64^2, batch 8, 2 cores, did not learn in 8 minutes with the paper's settings;
-#: D won outright and the volumes were giant blobs).
+#: Why the ``cpu`` preset departs from the paper, field by field. At 32^3 / 64^2, batch 8, on 2
+#: cores, the paper's settings did not learn: D won outright and the volumes stayed blobs. The
+#: values below are the recovery benchmark's best configuration (``igbench bench recover`` on
+#: ``procedural:bathtub:3``); the measurements behind each are in docs/benchmarks.md ("Does IG-GAN
+#: recover one shape?") and, run by run, in docs/notes/recovery-rounds.md.
 CPU_DEPARTURES: dict[str, str] = {
-    "voxel_res / image_res / widths": "32^3 voxels, 64^2 images and narrower G (16 base channels), "
-    "so that an iteration takes about a second on 2 CPU cores.",
-    "lr_r": "1e-4 instead of 2e-5: at the paper's rate the renderer lagged behind the generator's "
-    "changing volumes within the short CPU budget, so G followed a stale renderer.",
+    "voxel_res / image_res / widths": "32^3 voxels, 64^2 images and a narrower G (16 base "
+    "channels), so that an iteration takes about a second on 2 CPU cores.",
+    "lr_r": "1e-4 instead of 2e-5: at the paper's rate the renderer lags behind the generator's "
+    "changing volumes within a short budget, so G follows a stale renderer.",
     "r_downsample / r_channels_3d / r_channels_2d": "2 / 4 / 64: a renderer with 32^3 features "
-    "(the paper's reduction of 4 leaves 16^3 at this size) and a wider 2D part. Recovery rounds "
-    "5-7 (docs/notes/recovery-rounds.md): the 32^3-feature renderer took the bathtub:3 IoU from a "
-    "0.52-0.56 plateau to 0.638 at 1500 iterations, the 64-channel 2D part left the 0.3 plateau "
-    "early on both seeds (0.438 / 0.623 against 0.263 / 0.341 with 32 channels).",
-    "d_channels": "32 instead of 16 (the paper's DCGAN has 64, too slow here): recovery rounds 8-9, "
-    "a wider D kept the bathtub's cavity where the 16-wide D let G fill it (seed 2: IoU 0.637).",
-    "d_gate_accuracy": "0.95 instead of always updating: at this size D separated real from fake "
-    "almost at once and G's gradient vanished; D pauses while it is right on >= 95 % of a batch "
-    "(0.8 in the first calibration; 0.95 from recovery round 8 on, updating in ~45 % of iterations).",
-    "dom_weight": "3 instead of 100 (lambda of eq. 9): recovery rounds 3-11 on bathtub:3, lambda 100 "
-    "collapsed, 30 plateaued near IoU 0.3, 10 reached 0.55-0.64, 3 gave IoU 0.688 / cav_bbox 0.901 "
-    "(seed 2) and 0.639 / 0.811 (seed 3) at 1745 iterations. At this size R's L2 to OpenGL stays "
-    "near 0.08 and lambda * DOM outweighs it ~40-fold even at 3.",
-    "g_ema": "0.99: samples come from a moving average of G's weights, part of every recovery "
-    "run from round 6 on, including the two above. It does not hold a peak by itself (round 6: "
-    "the average followed G down, 0.645 -> 0.546); its samples differed from the trained G's by "
-    "under 0.03 IoU at most evaluations. Not measured without it in the final configuration.",
+    "(the paper's reduction of 4 leaves 16^3 at this size) and a wider 2D part; the 32^3 features "
+    "lifted the bathtub's IoU past the plateau the 16^3 ones stopped at, the wider 2D part left the "
+    "early filled-block plateau on every seed tried.",
+    "d_channels": "32 instead of 16 (the paper's DCGAN has 64, too slow here): a wider D keeps "
+    "the bathtub's cavity where a 16-wide D lets G fill it.",
+    "d_gate_accuracy": "0.95 instead of always updating: at this size D separates real from fake "
+    "almost at once and G's gradient vanishes; D pauses while it is right on >= 95 % of a batch "
+    "(it then updates in about half the iterations).",
+    "dom_weight": "3 instead of 100 (lambda of eq. 9): at this size R's L2 to OpenGL stays near "
+    "0.08 and lambda * DOM outweighs it ~40-fold even at 3; lambda 100 collapsed, 30 plateaued, "
+    "10 and 3 recovered the bathtub, 3 best.",
+    "g_ema": "0.99: samples come from a moving average of G's weights, as in every run of the "
+    "configuration measured; the average follows G (samples within ~0.03 IoU of the trained G's) "
+    "and does not hold a peak by itself.",
     "lr_decay_start / lr_decay_end / iterations": "every rate falls linearly from iteration 1200 to "
-    "0 at 2400, where the run ends (recovery rounds 7 and 10: without a decay runs fell back from "
-    "their best, e.g. IoU 0.553 -> 0.454; with it they kept it). The paper's rates are constant.",
+    "0 at 2400, where the run ends: with constant rates runs fell back from their best, with the "
+    "decay they kept it. The paper's rates are constant.",
     "g_out_bias": "-3 instead of 0: early volumes start sparse (occupancy ~0.05) rather than as "
     "half-full blobs whose OpenGL renders D rejects trivially.",
-    "renderer_init": "random boxes (cubes) instead of tables: the calibration pre-trained on random "
-    "boxes (~400 steps at lr 1e-3), which generalised to the generator's early blobs.",
+    "renderer_init": "random boxes (cubes) instead of tables: ~400 steps at lr 1e-3 on random "
+    "boxes generalise to the generator's early blobs and are quick to make.",
     "batch_size": "8: what 2 cores afford per iteration.",
-    "torch_threads / render_workers": "not the paper's math, the machine's: 1 torch thread and 1 "
-    "render process on 2 cores. With torch's default 2 threads, its OpenMP workers stall whenever "
-    "another process (a render worker, or a neighbour on a shared machine) takes a core: measured "
-    "3.5x (cpu) to 10x (smoke) slower iterations on a loaded 2-core machine. The second core "
-    "serves the R step's worker thread (overlap_r) and the render process. Before overlap_r, one "
-    "run alone on an idle 2-core machine was 1.43x faster with --torch-threads 2 (bench train, "
-    "2026-12-03, this preset's renderer); not measured with it.",
+    "torch_threads / render_workers": "the machine's, not the paper's math: 1 torch thread and 1 "
+    "render process on 2 cores. With torch's default 2 threads its OpenMP workers stall whenever "
+    "another process (a render worker, or a neighbour on a shared machine) takes a core, several "
+    "times slower on a loaded 2-core machine; the second core serves the R step's worker thread "
+    '(overlap_r) and the render process (docs/benchmarks.md, "IG-GAN iteration time").',
 }
 
 CPU = replace(
@@ -403,19 +364,16 @@ SMOKE = replace(CPU, **SMOKE_FIELDS)
 _PRESETS: dict[str, TrainConfig] = {"paper": PAPER, "cpu": CPU, "smoke": SMOKE}
 
 #: Each baseline's own ``cpu`` values where they differ from the shared preset (applied to ``cpu``
-#: and the ``smoke`` preset derived from it): method -> field -> (value, evidence). The shared
-#: preset carries IG-GAN's recovery settings (:data:`CPU_DEPARTURES`); a baseline keeps the values
-#: it was measured with instead of inheriting ones nobody measured on it. The 3D baselines'
-#: gate and output bias were calibrated on the baseline itself with ``igbench bench recover
-#: --preset cpu --max-iterations 600 --eval-every 150`` from both starts, D gated at 0.8 against
-#: never gated, on ``procedural:bathtub:3`` and then ``procedural:sofa:3`` (docs/benchmarks.md,
-#: "Calibrating the baselines"); the start that recovered better fixed ``g_out_bias`` (empty: -3,
-#: full: +3). Their other fields, and all of the 2D-DCGAN's, are the first shared ``cpu`` preset's,
-#: under which every baseline number in docs/ was measured. ``paper`` is the paper's for every
-#: method.
+#: and the ``smoke`` preset derived from it): method -> field -> (value, why). The shared preset
+#: carries IG-GAN's settings (:data:`CPU_DEPARTURES`); a baseline keeps the values it was measured
+#: with instead of inheriting ones nobody measured on it. The 3D baselines' gate and output bias
+#: come from ``igbench bench recover`` on the baseline itself, both starts, D gated at 0.8 against
+#: never gated (docs/benchmarks.md, "Calibrating the baselines"); their other fields, and all of
+#: the 2D-DCGAN's, are those of the shared ``cpu`` preset they were calibrated and measured under.
+#: ``paper`` is the paper's for every method.
 _MEASURED_WITH = (
-    "the first shared cpu preset's value, under which this baseline was calibrated and measured "
-    "(docs/benchmarks.md); IG-GAN's later value is not measured on it"
+    "the shared cpu preset's value under which this baseline was calibrated and measured "
+    "(docs/benchmarks.md); IG-GAN's own value was never measured on it"
 )
 _FIRST_CPU_PRESET: dict[str, tuple[Any, str]] = {
     "d_channels": (16, _MEASURED_WITH),
@@ -428,38 +386,35 @@ CPU_METHOD_SETTINGS: dict[str, dict[str, tuple[Any, str]]] = {
     "visual-hull": {
         "d_gate_accuracy": (
             None,
-            "D updates every iteration, as in the paper. Gated at 0.8 (PrGAN's own margin, "
-            "src/PrGAN.py) D froze at accuracy 1.0 on sofa:3 from the empty start and G collapsed "
-            "to empty volumes (bench recover, 600 iterations, seeds 0 and 1: IoU 0.000, fill 0); "
-            "never gated the same runs recovered the sofa (IoU 0.389 / 0.322, fill 0.99 / 0.94). "
-            "On bathtub:3 seed 0 the gate had been slightly ahead (IoU 0.521 / 0.424 against "
-            "0.474 / 0.393 from the empty / full start).",
+            "D updates every iteration, as in the paper: gated at 0.8 (PrGAN's own margin, "
+            "src/PrGAN.py), D froze at accuracy 1.0 on sofa:3 and G collapsed to empty volumes, "
+            'while never gated the same runs recovered the sofa (docs/benchmarks.md, "Calibrating the baselines").',
         ),
         "g_out_bias": (
             -3.0,
-            "start sparse (occupancy ~0.05): bench recover, bathtub:3 seed 0, never gated: IoU "
-            "0.474 from the empty start (-3) against 0.393 from the full one (+3).",
+            "start sparse (occupancy ~0.05): the empty start recovered bathtub:3 better than the "
+            'full one (docs/benchmarks.md, "Calibrating the baselines").',
         ),
         **_FIRST_CPU_PRESET,
     },
     "absorption-only": {
         "d_gate_accuracy": (
             None,
-            "D updates every iteration, as in the paper: bench recover, bathtub:3 seed 0, 600 "
-            "iterations: IoU 0.580 / 0.406 (empty / full start) never gated, 0.383 / 0.347 gated "
-            "at 0.8 (PlatonicGAN's own code gates at a mean probability of 0.6; not tried).",
+            "D updates every iteration, as in the paper: never gated recovered bathtub:3 better "
+            'than gated at 0.8 from both starts (docs/benchmarks.md, "Calibrating the baselines"; PlatonicGAN\'s own code gates at a mean '
+            "probability of 0.6, not tried).",
         ),
         "g_out_bias": (
             -3.0,
-            "start sparse (occupancy ~0.05): bench recover, bathtub:3 seed 0, never gated: IoU "
-            "0.580 from the empty start (-3) against 0.406 from the full one (+3).",
+            "start sparse (occupancy ~0.05): the empty start recovered bathtub:3 better than the "
+            'full one (docs/benchmarks.md, "Calibrating the baselines").',
         ),
         **_FIRST_CPU_PRESET,
     },
     "dcgan": {
         "d_gate_accuracy": (
             0.8,
-            "the first shared cpu preset's gate (IG-GAN's first calibration).",
+            "the gate of the shared cpu preset it was measured under.",
         ),
         **_FIRST_CPU_PRESET,
     },
@@ -495,8 +450,7 @@ UNUSED_FIELDS: dict[str, frozenset[str]] = {
 def method_preset(name: str, method: str) -> TrainConfig:
     """The named preset for ``method``: the shared preset with the method's own departures
     (:data:`CPU_METHOD_SETTINGS`, for ``cpu`` and ``smoke``)."""
-    if name not in _PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    check_preset(name, ConfigError)
     if name == "paper":
         return replace(PAPER, method=method)
     own = {k: v for k, (v, _) in CPU_METHOD_SETTINGS.get(method, {}).items()}
@@ -508,10 +462,8 @@ def preset(name: str, **overrides) -> TrainConfig:
     """The named preset (``paper``, ``cpu`` or ``smoke``) with fields replaced by ``overrides``
     (an explicit None sets an optional field to None). With ``method=...`` among the overrides,
     the method's own preset (:func:`method_preset`) is the base; without it, IG-GAN's."""
-    if name not in _PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    base = method_preset(name, overrides.get("method", _PRESETS[name].method))
-    return _replace(base, overrides)
+    base = method_preset(name, overrides.get("method", "iggan"))
+    return base.replace(**overrides)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -520,12 +472,14 @@ def preset(name: str, **overrides) -> TrainConfig:
 
 
 @dataclass(frozen=True)
-class PretrainConfig:
+class PretrainConfig(Execution):
     """Neural-renderer pre-training: fit R_phi with L2 to off-the-shelf renders of binary grids.
 
     The architecture fields carry the same names as in :class:`TrainConfig`, so a pre-trained
     renderer loads into any run whose fields agree (checked on load).
     """
+
+    error: ClassVar[type[Exception]] = ConfigError
 
     data: str = ""
     """Dataset file whose stored voxel grids are rendered from random views (its images are not
@@ -565,39 +519,21 @@ class PretrainConfig:
     """Steps between checkpoints (also written at the end)."""
     seed: int = 0
     """Fixes initialisation, model choice and views."""
-    device: str = "auto"
-    """``auto``, ``cpu``, ``cuda`` or ``cuda:N``."""
-    render_workers: int = 2
-    """Off-the-shelf render processes; 0 renders in this process."""
-    torch_threads: int | None = None
-    """Intra-op CPU threads while pre-training; None leaves torch's default."""
 
-    def __post_init__(self):
-        if self.on is not None and self.on not in PRETRAIN_ON:
-            raise ConfigError(f"on: one of {PRETRAIN_ON} or None (got {self.on!r})")
-        if self.voxel_res not in (16, 32, 64):
-            raise ConfigError(f"voxel_res: must be 16, 32 or 64 (got {self.voxel_res})")
-        if self.batch_size < 1 or self.iterations < 0 or self.lr <= 0:
-            raise ConfigError("batch_size >= 1, iterations >= 0 and lr > 0 are required")
-        if self.log_every < 1 or self.checkpoint_every < 1 or self.render_workers < 0:
-            raise ConfigError("log_every, checkpoint_every >= 1 and render_workers >= 0")
+    def validate(self) -> None:
+        super().validate()
+        need = self.need
+        need(self.on is None or self.on in PRETRAIN_ON, "on", f"one of {PRETRAIN_ON} or None")
+        need(self.voxel_res in (16, 32, 64), "voxel_res", "must be 16, 32 or 64")
+        need(self.batch_size >= 1, "batch_size", "must be >= 1")
+        need(self.iterations >= 0, "iterations", "must be >= 0")
+        need(self.lr > 0, "lr", "must be > 0")
+        for name in ("log_every", "checkpoint_every"):
+            need(getattr(self, name) >= 1, name, "must be >= 1")
 
     @property
     def view_volume_res(self) -> int:
         return self.volume_res or 2 * self.voxel_res
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PretrainConfig:
-        return _from_dict(cls, data)
-
-    def with_overrides(self, **overrides) -> PretrainConfig:
-        return _with_overrides(self, overrides)
 
 
 #: Architecture fields that a pre-trained renderer and a GAN run must agree on.
@@ -647,9 +583,7 @@ _PRETRAIN_PRESETS = {"paper": PRETRAIN_PAPER, "cpu": PRETRAIN_CPU, "smoke": PRET
 
 def pretrain_preset(name: str, **overrides) -> PretrainConfig:
     """The named pre-training preset with fields replaced by ``overrides``."""
-    if name not in _PRETRAIN_PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return _replace(_PRETRAIN_PRESETS[name], overrides)
+    return get_preset(_PRETRAIN_PRESETS, name, ConfigError, **overrides)
 
 
 def pretrain_config_for(cfg: TrainConfig, on: str | None = None) -> PretrainConfig:
@@ -682,29 +616,7 @@ __all__ = [
     "ConfigError",
     "PretrainConfig",
     "TrainConfig",
-    "field_docs",
     "preset",
     "pretrain_config_for",
     "pretrain_preset",
 ]
-
-
-def field_docs(cls) -> dict[str, str]:
-    """Each field's docstring (the string literal under it in the class body), for help texts."""
-    import ast
-    import inspect
-    import textwrap
-
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body  # type: ignore[attr-defined]
-    docs: dict[str, str] = {}
-    for node, nxt in zip(body, body[1:], strict=False):
-        if (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and isinstance(nxt, ast.Expr)
-            and isinstance(nxt.value, ast.Constant)
-            and isinstance(nxt.value.value, str)
-        ):
-            docs[node.target.id] = " ".join(nxt.value.value.split())
-    return docs

@@ -19,9 +19,9 @@ Every phase returns a dict of float statistics for the log. Losses are checked f
 *before* any backward pass or optimizer step, so a non-finite loss leaves the networks as they were
 (:class:`NonFiniteLossError`).
 
-Baselines (issue 6) subclass :class:`Method`: Visual Hull and Absorption-Only replace the image
+Baselines subclass :class:`Method`: Visual Hull and Absorption-Only replace the image
 formation (``offtheshelf_volumes`` returns None, ``d_step`` projects ``fake.x_c`` differentiably,
-``r_step`` stays a no-op); the 2D-DCGAN replaces the generator. Register them in :data:`METHODS`.
+``r_step`` stays a no-op); the 2D-DCGAN replaces the generator. Each is named in :mod:`iggan.registry`.
 """
 
 from __future__ import annotations
@@ -164,8 +164,36 @@ class Method:
     def g_step(self, batch: Batch, fake: Fake) -> dict[str, float]:
         raise NotImplementedError
 
-    def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
+    def d_fake_images(self, fake: Fake, rendered: torch.Tensor | None) -> torch.Tensor:
+        """The images D sees as fake in this iteration ((B, 1, R, R) in [-1, 1])."""
         raise NotImplementedError
+
+    def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
+        """D's update (eq. 2), the same for every method: the real batch against
+        :meth:`d_fake_images`, skipped when D's accuracy on this batch already reaches
+        ``d_gate_accuracy``."""
+        fake_images = self.d_fake_images(fake, rendered).detach()
+        self.D.train()
+        b = batch.real.shape[0]
+        # One forward over real and fake together: D has no batch statistics (spectral norm only),
+        # so this equals two forwards, with one spectral-norm power iteration instead of two.
+        logits = self.D(torch.cat([batch.real, fake_images]))
+        real_logits, fake_logits = logits[:b], logits[b:]
+        loss = losses.d_loss(real_logits, fake_logits)
+        value = self._check("loss_d", loss)
+        correct = torch.cat([real_logits > 0, fake_logits < 0]).float().mean()
+        accuracy = float(self.all_mean(correct.detach()))
+        gate = self.config.d_gate_accuracy
+        update = gate is None or accuracy < gate
+        if update:
+            self._update("D", loss)
+        return {
+            "loss_d": value,
+            "d_accuracy": accuracy,
+            "d_updated": float(update),
+            "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
+            "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
+        }
 
     def r_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
         return {}
@@ -250,8 +278,7 @@ class Method:
     def _calibrated_ema(self) -> nn.Module:
         """A copy of ``G_ema`` with BatchNorm statistics of its own ("standing statistics"):
         the running statistics G collected belong to G's weights, not to their average, and
-        with them the average's samples came out empty early in a run (a ``cpu`` bathtub run at
-        150 iterations: IoU 0.002, fill 0.00; recalibrated 0.270, 0.82). Recomputed from
+        with them the average's samples come out empty early in a run. Recomputed from
         :data:`EMA_CALIBRATION_BATCHES` batches of fixed latents whenever the average changed;
         nothing of the method's state or random streams is touched."""
         cached = self._ema_sampler
@@ -409,37 +436,16 @@ class IGGAN(Method):
             fake.neural_graph = neural
         return {"loss_g": value}
 
-    def d_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
-        c = self.config
-        if c.d_input == "opengl":
+    def d_fake_images(self, fake: Fake, rendered: torch.Tensor | None) -> torch.Tensor:
+        """R_d(x_d), the off-the-shelf renders (``d_input="opengl"``, the paper), or R_phi's
+        renders of the G step (``d_input="neural"``, Table 2)."""
+        if self.config.d_input == "opengl":
             if rendered is None:
                 raise ValueError("d_input='opengl' needs the off-the-shelf renders")
-            fake_images = rendered
-        else:
-            if fake.neural is None:
-                raise ValueError("d_input='neural' needs the G step's neural renders")
-            fake_images = fake.neural
-        self.D.train()
-        b = batch.real.shape[0]
-        # One forward over real and fake together: D has no batch statistics (spectral norm only),
-        # so this equals two forwards, with one spectral-norm power iteration instead of two.
-        logits = self.D(torch.cat([batch.real, fake_images.detach()]))
-        real_logits, fake_logits = logits[:b], logits[b:]
-        loss = losses.d_loss(real_logits, fake_logits)
-        value = self._check("loss_d", loss)
-        correct = torch.cat([real_logits > 0, fake_logits < 0]).float().mean()
-        accuracy = float(self.all_mean(correct.detach()))
-        gate = c.d_gate_accuracy
-        update = gate is None or accuracy < gate
-        if update:
-            self._update("D", loss)
-        return {
-            "loss_d": value,
-            "d_accuracy": accuracy,
-            "d_updated": float(update),
-            "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
-            "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
-        }
+            return rendered
+        if fake.neural is None:
+            raise ValueError("d_input='neural' needs the G step's neural renders")
+        return fake.neural
 
     def r_step(self, batch: Batch, fake: Fake, rendered: torch.Tensor | None) -> dict[str, float]:
         c = self.config
@@ -532,20 +538,12 @@ class IGGAN(Method):
         self.R.load_state_dict(state_dict)
 
 
-#: The loop's method registry: ``igbench train NAME`` -> class. Baselines register here.
-METHODS: dict[str, type[Method]] = {IGGAN.name: IGGAN}
-
-
 def build_method(config: TrainConfig, device: torch.device) -> Method:
-    """The configured method, with its networks on ``device`` (initialised from torch's RNG)."""
-    try:
-        cls = METHODS[config.method]
-    except KeyError:
-        raise ValueError(
-            f"unknown method {config.method!r}; choose one of {', '.join(sorted(METHODS))} "
-            "(the baselines register when baselines.methods is imported)"
-        ) from None
-    method = cls(config, device)
+    """The configured method (:mod:`iggan.registry`), with its networks on ``device``
+    (initialised from torch's RNG)."""
+    from .registry import method_class
+
+    method = method_class(config.method)(config, device)
     method.init_ema()
     return method
 

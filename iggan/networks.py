@@ -52,7 +52,7 @@ class Generator3D(nn.Module):
         z_dim: latent size (paper: 200).
         base_channels: b above.
         out_bias_init: initial bias of the last layer. Negative values make early volumes sparse
-            (sigmoid(-3) ~ 0.05), which a calibration run needed on CPU (issue 5); 0 is the paper's.
+            (sigmoid(-3) ~ 0.05), which the cpu preset needs (iggan.config.CPU_DEPARTURES); 0 is the paper's.
     """
 
     def __init__(
@@ -120,8 +120,8 @@ class _Conv3dK4S2(nn.Conv3d):
     out[o] = sum_t pad(x)[2o + t] w[t], t = 2i + a (i, a in {0, 1}), is a stride-1 kernel-2
     convolution over the 8 sub-grids a = (a_d, a_h, a_w) of the padded input, folded into
     channels. Same sums, in another order (outputs agree to ~1e-6); oneDNN's kernels for this
-    strided few-channel layer are slow on CPU: RenderNet's 64^3 stem is 1.7-2.4x faster
-    forward + backward this way on one core (batch 8-16). CUDA keeps the plain convolution.
+    strided few-channel layer are slow on CPU, and RenderNet's 64^3 stem is markedly faster this
+    way (docs/notes/iteration-time.md). CUDA keeps the plain convolution.
     """
 
     def __init__(self, c_in: int, c_out: int):
@@ -147,8 +147,7 @@ class RenderNet(nn.Module):
     unit: fold depth into channels, (B, c3, D', H', W') -> (B, c3 * D', H', W'), then Conv2d 1x1 ->
     c2 + PReLU. 4 residual 2D blocks. Upsampling: log2(R / H') stages of nearest x2 + Conv2d 3x3 +
     PReLU, halving the width (not below 16). Output Conv2d 3x3 -> 1 channel, **linear**: images live
-    in [-1, 1], and a sigmoid output stalled pre-training and starved G of gradient in a
-    calibration run (issue 5).
+    in [-1, 1], and a sigmoid output stalls pre-training and starves G of gradient.
 
     Args:
         volume_res: M (paper: 128).

@@ -12,8 +12,9 @@ exactly from its last checkpoint.
 Output: one checkpoint file (kind ``renderer``; ``complete`` turns true at the end) with a JSON-lines
 log beside it; ``igbench train iggan --renderer-init FILE`` loads it. ``--renderer-init tables``
 (``chairs``, ``cubes``) names the default renderer for a run's sizes, kept under
-``data/renderers/`` and made on first use by :func:`ensure_pretrained` (which also renders the
-pre-training dataset if it is missing).
+``data/renderers/`` and made by :func:`ensure_renderer_init` (which also renders the
+pre-training dataset if it is missing) when a command asks for it: ``igbench train``, the tables and
+``bench recover`` call it before training; :func:`iggan.training.train` itself never pre-trains.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ import torch
 
 from shapenet_render.dataset import ImageDataset, make_spec
 from shapenet_render.pool import RenderItem
+from shapenet_render.presets import PRESETS
 from shapenet_render.projection import view_transform
 
 from . import checkpoint as ckpt_io
 from . import losses
 from .config import (
-    PRESETS,
     PRETRAIN_ON,
     RENDERER_ARCH_FIELDS,
     ConfigError,
@@ -167,6 +168,18 @@ def resolve_renderer_init(config: TrainConfig, create: bool = True, progress: bo
     return path
 
 
+def ensure_renderer_init(config: TrainConfig, progress: bool = True) -> Path | None:
+    """Pre-train the renderer that ``config.renderer_init`` names (``tables``, ``chairs`` or
+    ``cubes``) unless it is already made; the explicit step before :func:`iggan.training.train`,
+    which never pre-trains. Returns the checkpoint, or None when the method has no neural renderer
+    or starts it from random weights. Safe to call from several processes at once (a file lock)."""
+    from .registry import method_class
+
+    if not method_class(config.method).has_neural_renderer or not config.renderer_init:
+        return None
+    return resolve_renderer_init(config, create=True, progress=progress)
+
+
 def _is_complete(path: Path) -> bool:
     try:
         return bool(ckpt_io.load_checkpoint(path, kind="renderer").get("complete"))
@@ -214,9 +227,10 @@ def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> Pre
     """Pre-train R_phi into checkpoint file ``out`` (resuming an unfinished one with equal config)."""
     from tqdm import tqdm
 
+    from shapenet_render.pool import open_render_pool
     from shapenet_render.projection import to_network
 
-    from .training import dataset_render_settings, open_render_pool, resolve_device
+    from .distributed import resolve_device
 
     # -- setup ---------------------------------------------------------------------------------
     out = Path(out)
@@ -234,7 +248,7 @@ def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> Pre
     ckpt_io.seed_everything(cfg.seed)
     net = build_rendernet(cfg).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
-    settings = replace(dataset_render_settings(ds), resolution=cfg.image_res)
+    settings = replace(ds.render_settings(), resolution=cfg.image_res)
     start = 0
 
     # -- resume ----------------------------------------------------------------------------------

@@ -21,17 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 import trimesh
 
 from shapenet_render.dataset import DatasetSpec
-from shapenet_render.pool import RenderItem, render_many
+from shapenet_render.pool import RenderItem, load_triton_before_gl, render_many
 from shapenet_render.preview import image_grid, save_png
 from shapenet_render.projection import from_network
 from shapenet_render.renderer import RenderSettings
 
 from . import checkpoint as ckpt_io
-from .methods import restore_method
-from .training import load_triton_before_gl, opengl_images, resolve_device, sample_inputs
+from .config import TrainConfig
+from .distributed import resolve_device
+from .methods import Method, restore_method
 
 MESH_FORMATS = ("obj", "ply")
 #: (azimuth, elevation) of the normal-map grid: a three-quarter view of the front from above
@@ -48,6 +50,56 @@ class SampleResult:
     meshes: list[Path] = field(default_factory=list)
     empty: list[int] = field(default_factory=list)
     """Indices of samples with no voxel above the threshold (no mesh written)."""
+
+
+#: Threshold for the OpenGL renders of sample grids (a display choice; training draws t ~ U[0,1)).
+SAMPLE_THRESHOLD = 0.5
+
+
+def sample_inputs(
+    config: TrainConfig, azimuth_range, elevation_range, n: int | None = None, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Fixed latents (n, z_dim) and views (n,) x 2 for sample grids: azimuths spread evenly over the
+    dataset's range, elevation at the middle of its range."""
+    n = n or config.n_samples
+    gen = torch.Generator().manual_seed(config.seed * 7919 + seed + 0x5A)
+    z = torch.randn(n, config.z_dim, generator=gen)
+    lo, hi = azimuth_range
+    az = torch.tensor([lo + (hi - lo) * (i + 0.5) / n for i in range(n)])
+    el = torch.full((n,), 0.5 * (elevation_range[0] + elevation_range[1]))
+    return z, az, el
+
+
+def opengl_images(pool, volumes: torch.Tensor, azimuth, elevation, threshold: float) -> np.ndarray:
+    """(B, H, W) uint8 off-the-shelf renders of ``volumes > threshold`` ((B, 1, N, N, N))."""
+    grids = (volumes[:, 0] > threshold).cpu().numpy()
+    items = [
+        RenderItem.voxels(g, float(a), float(e))
+        for g, a, e in zip(grids, azimuth.tolist(), elevation.tolist(), strict=True)
+    ]
+    return np.stack([r.image for r in pool.render(items)])
+
+
+def write_sample_grid(
+    path: Path, method: Method, pool, inputs, real: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows: OpenGL renders of thresholded samples, the method's own renders, real images.
+    Saves the grid as a PNG; returns it ((H, W) uint8) and the samples' volumes ((n, N, N, N)
+    float, or None for a method without volumes)."""
+    from shapenet_render.preview import image_grid, save_png
+
+    z, az, el = (t.to(method.device) for t in inputs)
+    out = method.sample(z, az, el)
+    rows: list[np.ndarray] = []
+    volumes = None
+    if "volumes" in out:
+        rows.extend(opengl_images(pool, out["volumes"], az.cpu(), el.cpu(), SAMPLE_THRESHOLD))
+        volumes = out["volumes"][:, 0].float().cpu().numpy()
+    rows.extend(from_network(out["images"])[:, 0])
+    rows.extend(real[: len(z)])
+    grid = image_grid(rows, ncols=len(z))
+    save_png(grid, path)
+    return grid, volumes
 
 
 def volume_to_mesh(volume: np.ndarray, threshold: float = 0.5) -> trimesh.Trimesh | None:

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import threading
 import time
@@ -57,17 +56,19 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from shapenet_render.dataset import ImageDataset
 from shapenet_render.io_utils import atomic_path
-from shapenet_render.pool import RenderItem, RenderPool
-from shapenet_render.projection import from_network, to_network
-from shapenet_render.renderer import RenderSettings
+from shapenet_render.pool import RenderItem, open_render_pool
+from shapenet_render.projection import to_network
 
 from . import checkpoint as ckpt_io
 from .config import ConfigError, TrainConfig
-from .methods import METHODS, Batch, Method, NonFiniteLossError, build_method
+from .distributed import Distributed
+from .methods import Batch, NonFiniteLossError, build_method
+from .registry import method_class
+from .rundir import RunLog
+from .sample import sample_inputs, write_sample_grid
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,6 @@ RESUMABLE_CHANGES = frozenset(
         "data",
     }
 )
-#: Threshold for the OpenGL renders of sample grids (a display choice; training draws t ~ U[0,1)).
-SAMPLE_THRESHOLD = 0.5
 
 
 class TrainingError(RuntimeError):
@@ -109,120 +108,6 @@ class TrainResult:
     """Mean over this call's iterations, the first (warm-up) excluded when there are others."""
     render_wait_share: float | None
     """Share of those iterations' time spent waiting for the off-the-shelf renderer."""
-
-
-# --------------------------------------------------------------------------------------------------
-# Devices and processes
-# --------------------------------------------------------------------------------------------------
-
-
-def resolve_device(name: str, local_rank: int = 0) -> torch.device:
-    """``auto`` -> cuda when available (the process's local GPU under torchrun), else cpu."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        name = f"cuda:{local_rank}"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device: {name} requested but CUDA is not available")
-    return torch.device(name)
-
-
-class Distributed:
-    """This process's place in a ``torchrun`` job (a single process when WORLD_SIZE is unset)."""
-
-    def __init__(self, device_name: str):
-        self.world = int(os.environ.get("WORLD_SIZE", "1"))
-        self.rank = int(os.environ.get("RANK", "0"))
-        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-        self.device = resolve_device(device_name, self.local_rank)
-        self.owns_group = False
-        if self.world > 1:
-            import torch.distributed as dist
-
-            if not dist.is_initialized():
-                backend = "nccl" if self.device.type == "cuda" else "gloo"
-                if self.device.type == "cuda":
-                    torch.cuda.set_device(self.device)
-                dist.init_process_group(backend)
-                self.owns_group = True
-
-    @property
-    def enabled(self) -> bool:
-        return self.world > 1
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-    def attach(self, method: Method) -> None:
-        """Start every process from process 0's weights and average gradients and losses."""
-        if not self.enabled:
-            return
-        import torch.distributed as dist
-
-        for module in method.modules.values():
-            for t in list(module.parameters()) + list(module.buffers()):
-                dist.broadcast(t.data, src=0)
-        method.sync_grads = self._average_grads
-        method.all_mean = self._mean
-
-    def _average_grads(self, module: nn.Module) -> None:
-        """Average gradients over processes; take process 0's buffers (BatchNorm running
-        statistics), as DistributedDataParallel's ``broadcast_buffers`` does."""
-        import torch.distributed as dist
-
-        for buf in module.buffers():
-            dist.broadcast(buf, src=0)
-
-        grads = [p.grad for p in module.parameters() if p.grad is not None]
-        if not grads:
-            return
-        flat = torch.cat([g.reshape(-1) for g in grads])
-        dist.all_reduce(flat)
-        flat /= self.world
-        offset = 0
-        for g in grads:
-            g.copy_(flat[offset : offset + g.numel()].view_as(g))
-            offset += g.numel()
-
-    def _mean(self, value: torch.Tensor) -> torch.Tensor:
-        import torch.distributed as dist
-
-        value = value.detach().float().clone()
-        dist.all_reduce(value)
-        return value / self.world
-
-    def any(self, flag: bool) -> bool:
-        """True on every process if ``flag`` is true on any (e.g. a stop signal)."""
-        if not self.enabled:
-            return flag
-        import torch.distributed as dist
-
-        t = torch.tensor([1.0 if flag else 0.0], device=self.device)
-        dist.all_reduce(t)
-        return bool(t.item() > 0)
-
-    def gather(self, obj: Any) -> list[Any]:
-        """Every process's ``obj``, in rank order."""
-        if not self.enabled:
-            return [obj]
-        import torch.distributed as dist
-
-        out: list[Any] = [None] * self.world
-        dist.all_gather_object(out, obj)
-        return out
-
-    def barrier(self) -> None:
-        if self.enabled:
-            import torch.distributed as dist
-
-            dist.barrier()
-
-    def close(self) -> None:
-        if self.owns_group:
-            import torch.distributed as dist
-
-            dist.destroy_process_group()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -322,23 +207,10 @@ class RealImages:
         return self.projected(iteration) if self.fresh else self.stored(iteration)
 
 
-def dataset_render_settings(ds: ImageDataset) -> RenderSettings:
-    """The off-the-shelf renderer settings the dataset's images were made with."""
-    raw = ds.attrs.get("render_settings")
-    if raw:
-        try:
-            return RenderSettings(**json.loads(raw))
-        except (TypeError, ValueError) as exc:
-            raise TrainingError(
-                f"{ds.path}: render settings {raw} are not understood by this igbench ({exc})"
-            ) from exc
-    return RenderSettings(resolution=ds.resolution)
-
-
 def check_dataset(config: TrainConfig, ds: ImageDataset) -> None:
     """One clear line when a dataset cannot train this config."""
-    want = METHODS[config.method].dataset_renderer if config.method in METHODS else None
-    if want is not None and ds.spec.renderer != want:
+    want = method_class(config.method).dataset_renderer
+    if ds.spec.renderer != want:
         raise TrainingError(
             f"{ds.path}: rendered with {ds.spec.renderer!r}, but {config.method} trains on "
             f"{want!r} images"
@@ -351,182 +223,8 @@ def check_dataset(config: TrainConfig, ds: ImageDataset) -> None:
         )
 
 
-def load_triton_before_gl() -> None:
-    """Import triton before this process makes a GL context (see ``shapenet_render.gl``, which
-    also does this before its first context; kept for callers that want it explicit)."""
-    from shapenet_render.gl import _load_llvm_users_first
-
-    _load_llvm_users_first()
-
-
-class _InlinePool:
-    """The render pool's interface, rendering in this process when ``render_workers = 0``."""
-
-    def __init__(self, settings: RenderSettings):
-        from shapenet_render.renderer import Renderer
-
-        load_triton_before_gl()
-        self._renderer = Renderer(settings)
-
-    def render(self, items):
-        return [item.render(self._renderer, ("image",)) for item in items]
-
-    def render_async(self, items):
-        pool = self
-
-        class _Pending:
-            def result(self):  # rendered on demand: with no workers, all of it is waiting time
-                return pool.render(items)
-
-        return _Pending()
-
-    def close(self):
-        pass
-
-
-def open_render_pool(settings: RenderSettings, workers: int, voxel_res: int = 16):
-    """The render pool (or an in-process stand-in), with every worker started and its GL context
-    made, so that start-up does not count as waiting in the first iteration."""
-    if workers == 0:
-        return _InlinePool(settings)
-    pool = RenderPool(settings, workers=workers)
-    grid = np.zeros((voxel_res,) * 3, bool)
-    grid[voxel_res // 2, voxel_res // 2, voxel_res // 2] = True
-    # One single-item job per worker, all in flight at once: the executor starts a process for each.
-    warm = [pool.render_async([RenderItem.voxels(grid, 0.0, 0.0)]) for _ in range(workers)]
-    for job in warm:
-        job.result()
-    return pool
-
-
 def _images_from(results) -> torch.Tensor:
     return to_network(np.stack([r.image for r in results])).unsqueeze(1)
-
-
-# --------------------------------------------------------------------------------------------------
-# Run directory: config, log, samples
-# --------------------------------------------------------------------------------------------------
-
-
-def load_run_config(run_dir: str | Path) -> TrainConfig:
-    """The config saved in a run directory (for ``--resume`` and ``igbench sample``)."""
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise TrainingError(f"{run_dir}: not a run directory (no config.json)")
-    return TrainConfig.from_dict(json.loads(path.read_text()))
-
-
-class RunLog:
-    """JSON-lines log (and TensorBoard scalars when tensorboard is installed), process 0 only."""
-
-    def __init__(self, run_dir: Path, start: int, enabled: bool):
-        self.path = run_dir / "log.jsonl"
-        self.enabled = enabled
-        self._tb = None
-        if not enabled:
-            return
-        if self.path.exists():
-            # Resuming: drop records past the checkpoint we continue from, and partial windows
-            # (the resumed run logs them whole).
-            keep = []
-            for line in self.path.read_text().splitlines():
-                rec = json.loads(line) if line.strip() else None
-                if rec and rec.get("iteration", 0) <= start and not rec.get("partial"):
-                    keep.append(line)
-            with atomic_path(self.path) as tmp:
-                tmp.write_text("".join(line + "\n" for line in keep))
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-
-            self._tb = SummaryWriter(str(run_dir / "tensorboard"), purge_step=start + 1)
-        except ImportError:  # optional dependency
-            self._tb = None
-
-    def write(self, record: dict[str, Any]) -> None:
-        if not self.enabled:
-            return
-        with open(self.path, "a") as fh:
-            fh.write(json.dumps(record, sort_keys=True) + "\n")
-        if self._tb is not None and "iteration" in record:
-            for k, v in record.items():
-                if isinstance(v, float | int) and k != "iteration":
-                    self._tb.add_scalar(k, v, record["iteration"])
-
-    def image(self, tag: str, grid: np.ndarray, iteration: int) -> None:
-        """A (H, W) uint8 image (a sample grid) into TensorBoard, when it is installed."""
-        if self.enabled and self._tb is not None:
-            self._tb.add_image(tag, np.asarray(grid, np.uint8), iteration, dataformats="HW")
-
-    def meshes(self, tag: str, volumes: np.ndarray, iteration: int) -> None:
-        """Samples ((n, N, N, N) occupancies) as TensorBoard meshes, their marching-cubes surface
-        at the sample grids' threshold (tags ``<tag>/mesh_<i>``; an empty sample is skipped)."""
-        if not (self.enabled and self._tb is not None):
-            return
-        from .sample import volume_to_mesh
-
-        for i, vol in enumerate(volumes):
-            mesh = volume_to_mesh(vol, SAMPLE_THRESHOLD)
-            if mesh is None:
-                continue
-            v = np.asarray(mesh.vertices, np.float32)[None]
-            f = np.asarray(mesh.faces, np.int32)[None]
-            self._tb.add_mesh(f"{tag}/mesh_{i}", vertices=v, faces=f, global_step=iteration)
-
-    def close(self) -> None:
-        if self._tb is not None:
-            self._tb.close()
-
-
-def read_log(run_dir: str | Path) -> list[dict[str, Any]]:
-    """The records of a run's log.jsonl."""
-    path = Path(run_dir) / "log.jsonl"
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-
-
-def sample_inputs(
-    config: TrainConfig, azimuth_range, elevation_range, n: int | None = None, seed: int = 0
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Fixed latents (n, z_dim) and views (n,) x 2 for sample grids: azimuths spread evenly over the
-    dataset's range, elevation at the middle of its range."""
-    n = n or config.n_samples
-    gen = torch.Generator().manual_seed(config.seed * 7919 + seed + 0x5A)
-    z = torch.randn(n, config.z_dim, generator=gen)
-    lo, hi = azimuth_range
-    az = torch.tensor([lo + (hi - lo) * (i + 0.5) / n for i in range(n)])
-    el = torch.full((n,), 0.5 * (elevation_range[0] + elevation_range[1]))
-    return z, az, el
-
-
-def opengl_images(pool, volumes: torch.Tensor, azimuth, elevation, threshold: float) -> np.ndarray:
-    """(B, H, W) uint8 off-the-shelf renders of ``volumes > threshold`` ((B, 1, N, N, N))."""
-    grids = (volumes[:, 0] > threshold).cpu().numpy()
-    items = [
-        RenderItem.voxels(g, float(a), float(e))
-        for g, a, e in zip(grids, azimuth.tolist(), elevation.tolist(), strict=True)
-    ]
-    return np.stack([r.image for r in pool.render(items)])
-
-
-def write_sample_grid(
-    path: Path, method: Method, pool, inputs, real: np.ndarray
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rows: OpenGL renders of thresholded samples, the method's own renders, real images.
-    Saves the grid as a PNG; returns it ((H, W) uint8) and the samples' volumes ((n, N, N, N)
-    float, or None for a method without volumes)."""
-    from shapenet_render.preview import image_grid, save_png
-
-    z, az, el = (t.to(method.device) for t in inputs)
-    out = method.sample(z, az, el)
-    rows: list[np.ndarray] = []
-    volumes = None
-    if "volumes" in out:
-        rows.extend(opengl_images(pool, out["volumes"], az.cpu(), el.cpu(), SAMPLE_THRESHOLD))
-        volumes = out["volumes"][:, 0].float().cpu().numpy()
-    rows.extend(from_network(out["images"])[:, 0])
-    rows.extend(real[: len(z)])
-    grid = image_grid(rows, ncols=len(z))
-    save_png(grid, path)
-    return grid, volumes
 
 
 # --------------------------------------------------------------------------------------------------
@@ -645,19 +343,23 @@ def train(
     spec = dataset.spec
     ckpt_io.seed_everything(config.seed)  # network initialisation is part of the seed
     method = build_method(config, device)
-    if state is None and getattr(method, "has_neural_renderer", False) and config.renderer_init:
+    if state is None and method.has_neural_renderer and config.renderer_init:
         from .pretrain import load_renderer_for, resolve_renderer_init
 
-        if dist.main:
-            path = resolve_renderer_init(config, progress=progress)
-        dist.barrier()
+        # Pre-training is the caller's explicit step (iggan.pretrain.ensure_renderer_init).
         path = resolve_renderer_init(config, create=False)
+        if not path.is_file():
+            raise TrainingError(
+                f"renderer_init {config.renderer_init!r}: no pre-trained renderer at {path}; make "
+                f"it first with `igbench pretrain-renderer --on {config.renderer_init} --preset "
+                f"{config.preset}` (`igbench train` does this itself)"
+            )
         method.load_renderer(load_renderer_for(path, config))
     dist.attach(method)
     # z, fresh views and thresholds come from this generator (CPU, so runs on any device agree).
     gen = torch.Generator().manual_seed(config.seed * 1_000_003 + dist.rank)
     real = RealImages(dataset, config.batch_size, config.seed, dist.rank, dist.world)
-    render_settings = dataset_render_settings(dataset)
+    render_settings = dataset.render_settings()
     az_lo, az_hi = spec.azimuth_range
     el_lo, el_hi = spec.elevation_range
     samples_in = sample_inputs(config, spec.azimuth_range, spec.elevation_range)
@@ -871,25 +573,11 @@ def train(
     return TrainResult(run_dir, done, status, last_ckpt, spi, share)
 
 
-def timing_summary(run_dir: str | Path, skip: int = 1) -> dict[str, float]:
-    """Mean phase timings (seconds) over a run's log records after the first ``skip``."""
-    records = [r for r in read_log(run_dir) if "t_iter" in r][skip:]
-    if not records:
-        return {}
-    keys = [k for k in records[0] if k.startswith("t_")]
-    out = {k: float(np.mean([r[k] for r in records])) for k in keys}
-    out["render_wait_share"] = out["t_render_wait"] / out["t_iter"]
-    return out
-
-
 __all__ = [
     "RESUMABLE_CHANGES",
     "RealImages",
     "TrainResult",
     "TrainingError",
-    "load_run_config",
-    "read_log",
-    "resolve_device",
-    "timing_summary",
+    "check_dataset",
     "train",
 ]

@@ -36,7 +36,7 @@ import os
 import shutil
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -45,6 +45,7 @@ import numpy as np
 
 from .categories import resolve_category
 from .io_utils import atomic_path
+from .presets import check_preset
 
 FORMAT = "igbench-dataset"
 FORMAT_VERSION = 1
@@ -54,7 +55,6 @@ RENDERERS = ("opengl", "visual-hull", "absorption-only")
 #: Datasets built from photographs (``igbench render images``) use this mode and renderer.
 PHOTO_MODE = "images"
 PHOTO_RENDERER = "photo"
-PRESETS = ("paper", "cpu", "smoke")
 
 #: Elevation ranges per category (paper 4.2): bathtubs and couches [15, 60], chairs [-30, 60]; tables
 #: and cubes (renderer pre-training) and all other classes use the chairs' range.
@@ -149,8 +149,7 @@ class DatasetSpec:
 def make_spec(category: str, mode: str, preset: str = "paper", **overrides) -> DatasetSpec:
     """A spec with a preset's sizes: ``paper`` 128^2 / 64^3, ``cpu`` 64^2 / 32^3, ``smoke`` 32^2 /
     16^3 with 24 models. Explicit overrides (not None) win."""
-    if preset not in PRESETS:
-        raise DatasetError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    check_preset(preset, DatasetError)
     base = {
         "paper": dict(resolution=128, voxel_res=64),
         "cpu": dict(resolution=64, voxel_res=32),
@@ -540,84 +539,6 @@ def _claim_parts_dir(parts_dir: Path, spec: DatasetSpec) -> None:
         tmp.write_text(json.dumps(wanted, sort_keys=True))
 
 
-def merge_shards(paths: list[str | Path], out: str | Path) -> RenderSummary:
-    """Join shard files (from ``--shard i/n``) into the file an unsharded run writes."""
-    t0 = time.perf_counter()
-    out = Path(out)
-    if out.exists():
-        raise DatasetError(f"{out} already exists; remove it first")
-    specs, shards, parts_by_index = set(), set(), {}
-    for p in paths:
-        with h5py.File(p, "r") as f:
-            if "shard" not in f.attrs:
-                raise DatasetError(f"{p}: not a shard file (no 'shard' attribute)")
-            specs.add(f.attrs["spec"])
-            shards.add(int(str(f.attrs["shard"]).split("/")[1]))
-            part_indices = [int(i) for i in f.attrs["shard_parts"]]
-        for index, part in zip(part_indices, _split_parts(p), strict=True):
-            if index in parts_by_index:
-                raise DatasetError(f"{p}: part {index} appears in more than one shard")
-            parts_by_index[index] = part
-    if len(specs) != 1 or len(shards) != 1:
-        raise DatasetError(
-            "shards come from different render commands (spec or shard count differ)"
-        )
-    spec = DatasetSpec(**json.loads(specs.pop()))
-    from .sources.registry import get_source
-
-    n_parts = make_plan(spec, get_source(spec.source)).n_parts
-    missing = sorted(set(range(n_parts)) - set(parts_by_index))
-    if missing:
-        raise DatasetError(f"cannot merge: parts {missing[:10]} are in none of the given shards")
-    parts = [parts_by_index[i] for i in range(n_parts)]
-    _write_h5(out, spec, parts)
-    return RenderSummary(
-        out,
-        sum(len(p["model_ids"]) for p in parts),
-        sum(len(p["images"]) for p in parts),
-        sum(len(p["skipped"]) for p in parts),
-        0,
-        n_parts,
-        time.perf_counter() - t0,
-    )
-
-
-def _split_parts(path) -> Iterator[dict]:
-    """Re-split a shard file into its parts (each PART_SIZE models of the plan, minus skips)."""
-    with h5py.File(path, "r") as f:
-        spec = DatasetSpec(**json.loads(f.attrs["spec"]))
-        pos = f["model_position"][:]
-        ids = [s.decode() if isinstance(s, bytes) else s for s in f["model_ids"][:]]
-        vox = f["voxels"][:]
-        img = f["images"][:]
-        az, el = f["azimuth"][:], f["elevation"][:]
-        mi = f["model_index"][:]
-        skipped = json.loads(f.attrs["skipped_ids"])
-        part_indices = [int(i) for i in f.attrs["shard_parts"]]
-    from .sources.registry import get_source
-
-    plan = make_plan(spec, get_source(spec.source))
-    plan_index = {int(p): k // PART_SIZE for k, p in enumerate(plan.positions)}
-    model_part = np.array([plan_index[int(p)] for p in pos], dtype=np.int64)
-    skipped_part = {}
-    id_to_part = {mid: k // PART_SIZE for k, mid in enumerate(plan.model_ids)}
-    for s in skipped:
-        skipped_part.setdefault(id_to_part[s[0]], []).append(tuple(s))
-    for index in part_indices:
-        rows = np.flatnonzero(model_part == index)
-        img_rows = np.flatnonzero(np.isin(mi, rows))
-        remap = {int(r): k for k, r in enumerate(rows)}
-        yield {
-            "model_ids": [ids[r] for r in rows],
-            "positions": pos[rows].astype(np.int64),
-            "voxels": vox[rows],
-            "images": img[img_rows],
-            "views": np.stack([az[img_rows], el[img_rows]], 1),
-            "image_model": np.array([remap[int(m)] for m in mi[img_rows]], dtype=np.int32),
-            "skipped": skipped_part.get(index, []),
-        }
-
-
 # -- reading ------------------------------------------------------------------------------------------
 _REQUIRED = {
     "images": (np.uint8, 3),
@@ -741,6 +662,21 @@ class ImageDataset:
         pos = int(self._h5()["model_position"][model])
         return views_for(self.spec, pos, epoch)
 
+    def render_settings(self):
+        """The off-the-shelf renderer settings (:class:`~shapenet_render.renderer.RenderSettings`)
+        the dataset's images were made with, to render more images like them."""
+        from .renderer import RenderSettings
+
+        raw = self.attrs.get("render_settings")
+        if not raw:
+            return RenderSettings(resolution=self.resolution)
+        try:
+            return RenderSettings(**json.loads(raw))
+        except (TypeError, ValueError) as exc:
+            raise DatasetError(
+                f"{self.path}: render settings {raw} are not understood by this igbench ({exc})"
+            ) from exc
+
 
 def content_digest(path: str | Path) -> str:
     """A digest of every dataset and attribute except ``created`` (for determinism checks)."""
@@ -759,45 +695,3 @@ def content_digest(path: str | Path) -> str:
                 continue
             crc = zlib.crc32(f"{key}={f.attrs[key]!r}".encode(), crc)
     return f"{crc:08x}"
-
-
-def info(path: str | Path) -> str:
-    """A human-readable summary of a dataset file."""
-    ds = ImageDataset(path)
-    a = ds.attrs
-    lines = [
-        f"{ds.path}",
-        f"  {FORMAT} v{a['format_version']}, igbench {a['igbench_version']}, created {a['created']}",
-        f"  source {a['source']}, category {a['category']}, mode {a['mode']}, renderer {a['renderer']}",
-        f"  {len(ds)} images of {ds.resolution}x{ds.resolution}, {ds.n_models} models at {ds.voxel_res}^3, "
-        f"{a['views_per_model']} view(s) per model, seed {a['seed']}",
-        f"  azimuth {tuple(float(x) for x in a['azimuth_range'])}, elevation {tuple(float(x) for x in a['elevation_range'])}",
-        f"  skipped models: {a['n_skipped']}",
-        f"  render settings: {a['render_settings']}",
-    ]
-    if a.get("projection") and a["projection"] != "{}":
-        lines.append(f"  projection: {a['projection']}")
-    lines.append(f"  training: {_mode_training_text(a['mode'])}")
-    f = ds._h5()
-    lines.append("  contents:")
-    for key in sorted(f.keys()):
-        lines.append(f"    {key:<15}{str(f[key].shape):<22}{f[key].dtype}")
-    if "shard" in a:
-        lines.append(f"  shard {a['shard']} (merge with `igbench render merge`)")
-    return "\n".join(lines)
-
-
-def _mode_training_text(mode: str) -> str:
-    """How training and evaluation use a dataset of this mode (``igbench info``)."""
-    if mode == "unlimited":
-        return (
-            "fresh views every epoch (the stored images are epoch 0's), in the dataset's own "
-            "image formation"
-        )
-    if mode == "lvp":
-        return (
-            "fresh views every epoch within the limited viewpoints (azimuth within 60 deg of the "
-            "front, elevation 15-60; the stored images are epoch 0's), in the dataset's own image "
-            "formation; generated samples are evaluated over 360 deg (paper, footnote 2)"
-        )
-    return "the stored images, reshuffled every epoch"

@@ -13,6 +13,7 @@ driver) breaks the pool, which the parent reports as a :class:`RenderError` inst
 from __future__ import annotations
 
 import collections
+import json
 import multiprocessing as mp
 import os
 import traceback
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import trimesh
@@ -279,3 +281,96 @@ def render_many(
             if progress:
                 progress(1)
     return out
+
+
+def load_triton_before_gl() -> None:
+    """Import triton before this process makes a GL context (see ``shapenet_render.gl``, which
+    also does this before its first context; kept for callers that want it explicit)."""
+    from shapenet_render.gl import _load_llvm_users_first
+
+    _load_llvm_users_first()
+
+
+class InlinePool:
+    """The render pool's interface, rendering in this process when ``render_workers = 0``."""
+
+    def __init__(self, settings: RenderSettings):
+        from shapenet_render.renderer import Renderer
+
+        load_triton_before_gl()
+        self._renderer = Renderer(settings)
+
+    def render(self, items):
+        return [item.render(self._renderer, ("image",)) for item in items]
+
+    def render_async(self, items):
+        pool = self
+
+        class _Pending:
+            def result(self):  # rendered on demand: with no workers, all of it is waiting time
+                return pool.render(items)
+
+        return _Pending()
+
+    def close(self):
+        pass
+
+
+def open_render_pool(settings: RenderSettings, workers: int, voxel_res: int = 16):
+    """The render pool (or an in-process stand-in), with every worker started and its GL context
+    made, so that start-up does not count as waiting in the first iteration."""
+    if workers == 0:
+        return InlinePool(settings)
+    pool = RenderPool(settings, workers=workers)
+    grid = np.zeros((voxel_res,) * 3, bool)
+    grid[voxel_res // 2, voxel_res // 2, voxel_res // 2] = True
+    # One single-item job per worker, all in flight at once: the executor starts a process for each.
+    warm = [pool.render_async([RenderItem.voxels(grid, 0.0, 0.0)]) for _ in range(workers)]
+    for job in warm:
+        job.result()
+    return pool
+
+
+class RenderPools:
+    """Render pools by settings, opened on first use (one per distinct settings) and closed
+    together: the run's and the dataset's settings are normally equal, so one pool serves both."""
+
+    def __init__(self, workers: int, voxel_res: int):
+        self.workers, self.voxel_res = workers, voxel_res
+        self._pools: dict[str, Any] = {}
+
+    def get(self, settings):
+        key = json.dumps(settings.to_dict(), sort_keys=True)
+        if key not in self._pools:
+            load_triton_before_gl()
+            self._pools[key] = open_render_pool(settings, self.workers, self.voxel_res)
+        return self._pools[key]
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+
+
+def render_stream(
+    pool,
+    items: Iterable,
+    total: int,
+    progress: Callable[[str, int, int], None] | None,
+    stage: str,
+) -> np.ndarray:
+    """``(total, H, W)`` uint8 renders of a lazy item stream (``progress(stage, done, total)``); a pool of processes keeps a bounded
+    window of chunks in flight while the stream produces more (e.g. samples the generator)."""
+    out: list[np.ndarray] = []
+    if isinstance(pool, RenderPool):
+        results: Iterator = pool.imap(items)
+    else:  # in-process stand-in (workers = 0)
+        results = (r for item in items for r in pool.render([item]))
+    step = max(1, total // 100)
+    for result in results:
+        out.append(result.image)
+        if progress is not None and (len(out) % step == 0 or len(out) == total):
+            progress(stage, len(out), total)
+    if len(out) != total:
+        raise RuntimeError(f"rendered {len(out)} images, expected {total}")
+    return np.stack(out)

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-import baselines.methods  # noqa: F401  (registers the baselines in the loop's METHODS)
 from iggan.config import preset as get_preset
-from iggan.methods import METHODS, build_method
-from iggan.training import read_log, train
+from iggan.methods import build_method
+from iggan.registry import METHOD_NAMES, UnknownMethodError, method_class
+from iggan.rundir import read_log
+from iggan.training import train
 from shapenet_render import projection
 from shapenet_render.dataset import ImageDataset, make_spec, render_dataset
 
@@ -30,10 +31,16 @@ def datasets(tmp_path_factory):
     }
 
 
-def test_baselines_are_registered():
-    assert {"visual-hull", "absorption-only", "dcgan", "iggan"} <= set(METHODS)
-    assert METHODS["visual-hull"].dataset_renderer == "visual-hull"
-    assert METHODS["dcgan"].dataset_renderer == "opengl"
+def test_the_registry_names_every_method_and_its_data():
+    assert set(METHOD_NAMES) == {"visual-hull", "absorption-only", "dcgan", "iggan"}
+    assert method_class("visual-hull").dataset_renderer == "visual-hull"
+    assert method_class("dcgan").dataset_renderer == "opengl"
+    assert method_class("iggan").dataset_renderer == "opengl"
+
+
+def test_an_unknown_method_is_one_clear_error():
+    with pytest.raises(UnknownMethodError, match="unknown method 'vh'; choose one of iggan"):
+        method_class("vh")
 
 
 def test_absorption_only_trains_through_its_dataset_formation(datasets):

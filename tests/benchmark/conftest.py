@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from iggan.training import load_triton_before_gl
+from shapenet_render.pool import load_triton_before_gl
 
 # The classifier trains in this process; torch.optim must find triton loaded before any GL context.
 load_triton_before_gl()
@@ -36,7 +36,8 @@ def smoke_classifier(tmp_path_factory):
     classes apart, which the FID sanity tests rely on."""
     import torch
 
-    from benchmark.classifier import preset, train_classifier
+    from benchmark.metrics.classifier import preset
+    from benchmark.metrics.classifier_train import train_classifier
 
     config = preset(
         "smoke", categories=TEST_CLASSES, models_per_class=48, epochs=10, lr=2e-3, render_workers=2
@@ -53,7 +54,7 @@ def smoke_classifier(tmp_path_factory):
 @pytest.fixture(scope="session")
 def class_files(smoke_classifier):
     """Class name -> the classifier's rendered dataset file (48 models x 2 views, 32^2)."""
-    from benchmark.classifier import class_data_path
+    from benchmark.metrics.classifier_train import class_data_path
 
     config, result = smoke_classifier
     data = result.checkpoint.parent / "data"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.classifier import (
+from benchmark.metrics.classifier import (
     CPU,
     MIN_INPUT_RES,
     PAPER,
@@ -18,18 +18,19 @@ from benchmark.classifier import (
     ClassifierConfig,
     ClassifierError,
     build_classifier,
-    class_data_path,
     confusion_image,
-    confusion_matrix,
-    load_class_data,
     load_classifier,
     preset,
     read_classifier_info,
-    split_by_model,
     state_fingerprint,
+)
+from benchmark.metrics.classifier_train import (
+    class_data_path,
+    confusion_matrix,
+    load_class_data,
+    split_by_model,
     train_classifier,
 )
-from iggan.config import field_docs
 from shapenet_render.categories import CATEGORY_NAMES
 
 
@@ -37,7 +38,7 @@ def test_presets_are_derived_and_documented():
     assert PAPER.input_res == 299 and PAPER.categories == CATEGORY_NAMES
     assert CPU.input_res >= MIN_INPUT_RES and CPU.image_res == 64 and CPU.voxel_res == 32
     assert SMOKE.preset == "smoke" and SMOKE.epochs == 1
-    docs = field_docs(ClassifierConfig)
+    docs = ClassifierConfig.field_docs()
     assert {f.name for f in dataclasses.fields(ClassifierConfig)} <= set(docs)
     assert ClassifierConfig.from_dict(json.loads(CPU.to_json())) == CPU
 
@@ -175,7 +176,7 @@ def test_existing_run_needs_resume_and_resume_reuses(smoke_classifier):
 def test_resume_continues_from_the_last_epoch(tmp_path, monkeypatch):
     """An interrupted run (train_state.pt after epoch 1 of 2) resumes at epoch 2 and ends with the
     same weights as an uninterrupted run (no GL: the class files are written directly)."""
-    import benchmark.classifier as clf
+    import benchmark.metrics.classifier_train as clf
     from shapenet_render.dataset import DatasetSpec, _write_h5
 
     config = preset(
@@ -253,7 +254,7 @@ def test_build_classifier_has_class_names():
 def test_cli_dry_run_prints_the_resolved_config():
     from click.testing import CliRunner
 
-    from benchmark.cli_eval import classifier
+    from benchmark.cli.evaluate import classifier
 
     out = CliRunner().invoke(
         classifier, ["train", "--preset", "smoke", "--categories", "chairs,tubs", "--dry-run"]
@@ -268,7 +269,7 @@ def test_cli_dry_run_prints_the_resolved_config():
 def test_cli_info(smoke_classifier):
     from click.testing import CliRunner
 
-    from benchmark.cli_eval import classifier
+    from benchmark.cli.evaluate import classifier
 
     _, result = smoke_classifier
     out = CliRunner().invoke(classifier, ["info", str(result.checkpoint)])

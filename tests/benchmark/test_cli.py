@@ -103,7 +103,7 @@ def test_bench_train_refuses_to_set_what_it_sets_itself():
 
 @pytest.mark.gl
 def test_bench_train_loop_runs_with_the_set_fields(monkeypatch):
-    from benchmark import bench_train as bt
+    from benchmark.experiments import bench_train as bt
 
     seen = []
     real_train = bt.train

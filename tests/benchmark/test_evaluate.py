@@ -10,17 +10,16 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-import baselines.methods  # noqa: F401  (registers dcgan in the loop's METHODS)
 from benchmark.cli import main
-from benchmark.evaluate import (
+from benchmark.metrics.evaluate import (
     OWN_THRESHOLDS,
     EvalError,
     choose_threshold,
     evaluate_run,
     normal_view_ranges,
 )
-from benchmark.fid import feature_net, metric_name
-from benchmark.records import read_records
+from benchmark.metrics.fid import feature_net, metric_name
+from benchmark.metrics.records import read_records
 from iggan.checkpoint import latest_checkpoint
 from iggan.config import preset as train_preset
 from iggan.training import train
@@ -254,7 +253,7 @@ def test_choose_threshold_picks_the_known_t(renderer, cut, known):
 def test_own_threshold_of_a_projection_baseline_needs_no_renderer(data, tmp_path):
     """Visual Hull: data side = smoothed hard silhouette of [x > t], target = its generator-side
     projection of x; no OpenGL (the pools are never touched) and no real image."""
-    from benchmark.evaluate import own_threshold
+    from benchmark.metrics.evaluate import own_threshold
     from iggan.methods import build_method
 
     config = train_preset("smoke", method="visual-hull", data=str(data["cubes"]), device="cpu")
@@ -290,7 +289,7 @@ def test_own_threshold_rule_is_recorded_beside_the_common_one(runs, clf, tmp_pat
 
 
 def test_3d_evaluation_writes_cov_mmd_1nna_for_both_distances(runs, data, tmp_path):
-    from benchmark.eval3d import evaluate_run_3d, reference_models
+    from benchmark.metrics.eval3d import evaluate_run_3d, reference_models
 
     run = runs["iggan"]
     records, skipped = evaluate_run_3d(run, n=8, device="cpu", workers=0)

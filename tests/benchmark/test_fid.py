@@ -9,9 +9,9 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-import benchmark.fid as fidmod
-from benchmark.classifier import state_fingerprint
-from benchmark.fid import (
+import benchmark.metrics.fid as fidmod
+from benchmark.metrics.classifier import state_fingerprint
+from benchmark.metrics.fid import (
     EXTRACTOR_NAME,
     FidError,
     ImageSet,
@@ -28,7 +28,7 @@ from benchmark.fid import (
     stats,
     stats_key,
 )
-from benchmark.records import evaluate_and_record, latest_by_metric, read_records
+from benchmark.metrics.records import evaluate_and_record, latest_by_metric, read_records
 from shapenet_render.dataset import content_digest
 
 
@@ -191,7 +191,7 @@ def test_stats_key_depends_on_every_part():
 
 @pytest.mark.gl
 def test_fid_command(smoke_classifier, class_files, tmp_path):
-    from benchmark.cli_eval import fid_cmd
+    from benchmark.cli.evaluate import fid_cmd
 
     _, result = smoke_classifier
     runner = CliRunner()

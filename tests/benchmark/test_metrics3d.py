@@ -1,11 +1,11 @@
-"""3D metrics (benchmark.metrics3d): reference checks on constructed cases."""
+"""3D metrics (benchmark.metrics.metrics3d): reference checks on constructed cases."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from benchmark.metrics3d import (
+from benchmark.metrics.metrics3d import (
     chamfer_matrix,
     coverage,
     iou_distance_matrix,

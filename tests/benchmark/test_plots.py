@@ -31,7 +31,7 @@ def _training_run(tmp_path: Path, with_fid: bool) -> Path:
     log.append({"iteration": 35, "loss_d": 9.0, "loss_g": 9.0, "partial": True})
     _write_jsonl(run / "log.jsonl", log)
     if with_fid:
-        from benchmark.records import MetricRecord, append_records
+        from benchmark.metrics.records import MetricRecord, append_records
 
         def rec(metric, value, iteration, **protocol):
             return MetricRecord(metric, value, 500, 500, "igbench-clf21", "f0",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import threading
 
-from benchmark.fid import FidResult
-from benchmark.records import (
+from benchmark.metrics.fid import FidResult
+from benchmark.metrics.records import (
     RECORDS_FILE,
     MetricRecord,
     append_records,

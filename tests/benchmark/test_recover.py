@@ -1,4 +1,4 @@
-"""`igbench bench recover` (benchmark.recover): the metric math on hand-made grids, and a smoke run
+"""`igbench bench recover` (benchmark.experiments.recover): the metric math on hand-made grids, and a smoke run
 of the command as a user runs it."""
 
 from __future__ import annotations
@@ -13,23 +13,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.recover import (
+from benchmark.experiments.recover import (
     RecoverConfig,
-    RecoverError,
     ShapeRef,
+    parse_train_overrides,
+    read_records,
+    train_config,
+)
+from benchmark.experiments.recover_report import RecoverError, format_summary, format_table
+from benchmark.experiments.recover_scores import (
     Truth,
     best_threshold,
     bounding_box_mask,
     cavity_score,
     convex_hull_mask,
-    format_summary,
-    format_table,
-    parse_train_overrides,
-    read_records,
     rotate_about_y,
     score_sample,
     score_volumes,
-    train_config,
 )
 from shapenet_render.voxelize import voxel_iou
 
@@ -368,7 +368,7 @@ def _record(seed: int, start: str, iteration: int, iou: float, fill: float) -> d
 
 
 def test_seed_statistics_give_mean_sd_and_worst_seed_of_each_seeds_last_evaluation():
-    from benchmark.recover import format_summary, seed_statistics
+    from benchmark.experiments.recover_report import format_summary, seed_statistics
 
     records = [
         _record(0, "empty", 300, 0.10, 1.0),  # an earlier evaluation: not the seed's last
@@ -394,7 +394,7 @@ def test_seed_statistics_give_mean_sd_and_worst_seed_of_each_seeds_last_evaluati
 
 
 def test_pooled_summary_puts_one_experiment_under_two_labels_in_one_block():
-    from benchmark.recover import format_summary
+    from benchmark.experiments.recover_report import format_summary
 
     labelled = _record(0, "empty", 600, 0.50, 1.2) | {"train_overrides": {"d_gate_accuracy": None}}
     records = [labelled, _record(1, "empty", 600, 0.60, 0.7), _record(2, "empty", 600, 0.40, 1.1)]

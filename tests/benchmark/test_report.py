@@ -39,8 +39,9 @@ def test_nothing_to_report_is_one_clear_line(tmp_path):
 def smoke_run(tmp_path_factory):
     """A 2-iteration smoke IG-GAN run on a few cubes."""
     from iggan.config import SMOKE
-    from iggan.training import load_triton_before_gl, train
+    from iggan.training import train
     from shapenet_render.dataset import make_spec, render_dataset
+    from shapenet_render.pool import load_triton_before_gl
 
     load_triton_before_gl()
     root = tmp_path_factory.mktemp("report")

@@ -10,9 +10,10 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from benchmark import classifier as clf
 from benchmark import tables
 from benchmark.cli import main
+from benchmark.metrics import classifier as clf
+from benchmark.metrics import classifier_train as clf_train
 
 
 @pytest.fixture()
@@ -44,7 +45,7 @@ def test_install_copies_the_shipped_file_and_its_records(shipped_smoke, tmp_path
     assert [e["epoch"] for e in log] == list(range(1, config.epochs + 1))
     assert (out / "confusion.png").stat().st_size > 0
     # training with --resume now finds it finished: the same thing `classifier train` would make
-    again = clf.train_classifier(config, out, resume=True)
+    again = clf_train.train_classifier(config, out, resume=True)
     assert again.reused and again.fingerprint == result.fingerprint
     # installing again keeps it; another classifier in the folder is not replaced silently
     assert not clf.install_shipped("smoke", "procedural", out).installed
@@ -140,7 +141,7 @@ def test_the_shipped_cpu_classifier_is_what_training_makes_and_classifies_fresh_
     models of that fresh render."""
     import h5py
 
-    from benchmark.classifier import class_spec, predict
+    from benchmark.metrics.classifier_train import class_spec, predict
     from shapenet_render.dataset import render_dataset
 
     path = clf.shipped_checkpoint("cpu")
@@ -165,7 +166,7 @@ def test_the_shipped_cpu_classifier_is_what_training_makes_and_classifies_fresh_
         ids = [s.decode() if isinstance(s, bytes) else str(s) for s in f["model_ids"][:]]
         model_of_image = [ids[int(m)] for m in f["model_index"][:]]
     k = info["class_names"].index("chair")
-    held_ids = clf.split_by_model([ids] * (k + 1), config.holdout_fraction, config.seed)[k]
+    held_ids = clf_train.split_by_model([ids] * (k + 1), config.holdout_fraction, config.seed)[k]
     held = images[torch.tensor([mid in held_ids for mid in model_of_image])]
     pred = predict(model, held, batch_size=64, device="cpu")
     assert len(held) == 2 * len(held_ids) >= 100 and (pred == k).float().mean() >= 0.9

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from benchmark import tables
+from benchmark import paper_tables, table_output, tables
 from benchmark.cli import main
 
 
@@ -20,13 +20,13 @@ def _ctx(tmp_path, table="table1", preset="smoke", **kw):
 def test_table1_has_the_papers_layout():
     cells = tables.table1_cells(tables.table_preset("cpu"))
     assert len(cells) == 4 * 10  # four methods x (3 datasets x 3 categories + LVP chairs)
-    rows, cols = tables._layout(cells)
+    rows, cols = table_output._layout(cells)
     assert rows == ["2D-DCGAN", "Visual Hull", "Absorption Only", "IG-GAN (ours)"]
     assert cols[0] == "500 Tubs" and cols[-1] == "LVP Chairs"
     # every cell of ours has the paper's value beside it
-    assert all((c.row, c.col) in tables.PAPER["table1"] for c in cells)
-    assert tables.PAPER["table1"][("IG-GAN (ours)", "One per model Chairs")] == (20.7,)
-    assert tables.PAPER["table1"][("2D-DCGAN", "LVP Chairs")] == (237.9,)
+    assert all((c.row, c.col) in paper_tables.PAPER["table1"] for c in cells)
+    assert paper_tables.PAPER["table1"][("IG-GAN (ours)", "One per model Chairs")] == (20.7,)
+    assert paper_tables.PAPER["table1"][("2D-DCGAN", "LVP Chairs")] == (237.9,)
     assert len({c.key for c in cells}) == len(cells)
 
 
@@ -47,7 +47,7 @@ def test_demo_preset_is_one_category_500_all_methods():
     cells = tables.table1_cells(tables.table_preset("demo"))
     assert {c.category for c in cells} == {"chair"}
     assert {c.mode for c in cells} == {"500"}
-    assert {c.method for c in cells} == set(tables.METHOD_ROWS)
+    assert {c.method for c in cells} == set(paper_tables.METHOD_ROWS)
 
 
 def test_table2_and_3_share_runs_with_table1():
@@ -88,11 +88,11 @@ def test_written_tables_hold_ours_and_the_paper_labelled(tmp_path):
     ctx = _ctx(tmp_path, table="table2", preset="cpu")
     cells = tables.table2_cells(ctx.preset)
     results = [
-        tables.CellResult(c, "done", tmp_path / c.key, fid=10.0 + i, fid_own=50.0 + i)
+        table_output.CellResult(c, "done", tmp_path / c.key, fid=10.0 + i, fid_own=50.0 + i)
         for i, c in enumerate(cells)
     ]
-    results[0] = tables.CellResult(cells[0], "missing", tmp_path / cells[0].key)
-    md, csv_path, tex = tables.write_tables(ctx, results)
+    results[0] = table_output.CellResult(cells[0], "missing", tmp_path / cells[0].key)
+    md, csv_path, tex = table_output.write_tables(ctx, results)
     text = md.read_text()
     assert "## Ours (chairs/couches)" in text and "## Paper (chairs/couches)" in text
     assert "86.4/180.1" in text  # the paper's Retrained/OpenGL pair
@@ -121,13 +121,13 @@ def test_seeds_make_one_run_per_cell_and_seed_and_the_table_their_mean(tmp_path)
             tables.table_cells("table1", ctx.preset, seeds=bad)
     # the place shows the mean of its seeds; a missing seed marks the mean partial
     two = [
-        tables.CellResult(c, "done", tmp_path / c.key, fid=v)
+        table_output.CellResult(c, "done", tmp_path / c.key, fid=v)
         for c, v in zip(cells, (10.0, 20.0), strict=True)
     ]
-    text = tables.write_tables(ctx, two)[0].read_text()
+    text = table_output.write_tables(ctx, two)[0].read_text()
     assert "| IG-GAN (ours) | 15.0 |" in text and "mean over seeds 0, 1" in text
-    one = [two[0], tables.CellResult(cells[1], "missing", tmp_path / cells[1].key)]
-    text = tables.write_tables(ctx, one)[0].read_text()
+    one = [two[0], table_output.CellResult(cells[1], "missing", tmp_path / cells[1].key)]
+    text = table_output.write_tables(ctx, one)[0].read_text()
     assert "| IG-GAN (ours) | 10.0* |" in text
     rows = list(csv.DictReader((tmp_path / "table1.csv").open()))
     assert [r["seed"] for r in rows if r["source"] == "ours"] == ["0", "1"]
@@ -230,23 +230,6 @@ def test_smoke_table_runs_resumes_and_collects(tmp_path, smoke_classifier):
     assert res.exit_code == 0, res.output
     exported = (export / "table1.md").read_text()
     assert exported.replace(str(export), str(tmp_path)) == table  # run paths aside, the same
-
-
-def test_parallel_jobs_keep_going_and_name_the_failed(tmp_path):
-    import sys
-
-    done = tmp_path / "done.txt"
-    ok = [sys.executable, "-c", f"import time; time.sleep(1); open({str(done)!r}, 'w').write('x')"]
-    bad = [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"]
-    jobs = [
-        tables.Job("bad", bad, tmp_path / "logs" / "bad.log"),
-        tables.Job("ok", ok, tmp_path / "logs" / "ok.log"),
-    ]
-    lines = []
-    with pytest.raises(tables.TableError, match=r"1 job\(s\) failed: bad \(log: .*bad.log\)"):
-        tables.run_jobs(jobs, 2, lines.append)
-    assert done.exists()  # the other job finished and kept its work
-    assert any(ln.startswith("FAILED bad (exit 3)") and ln.endswith("boom") for ln in lines)
 
 
 @pytest.mark.gl

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from iggan.training import load_triton_before_gl
 from shapenet_render.dataset import DatasetSpec, _write_h5, views_for
+from shapenet_render.pool import load_triton_before_gl
 
 # These fixtures render in the test process; torch.optim must find triton loaded before that.
 load_triton_before_gl()

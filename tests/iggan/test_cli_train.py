@@ -1,4 +1,4 @@
-"""The training commands (benchmark.cli_train) through click's test runner."""
+"""The training commands (benchmark.cli.train) through click's test runner."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from benchmark.cli_train import pretrain_renderer, sample_cmd, train
+from benchmark.cli.train import pretrain_renderer, sample_cmd, train
 from iggan import checkpoint as ckpt_io
 
 

@@ -72,3 +72,27 @@ def test_pretrain_resumes_exactly_and_refuses_unfinished_renderers(box_data, tmp
     ckpt_io.save_checkpoint(tmp_path / "c.pt", {k: v for k, v in data.items() if k != "format"})
     with pytest.raises(ckpt_io.CheckpointError, match="rerun"):
         load_renderer_for(tmp_path / "c.pt", cfg)
+
+
+def test_training_never_pretrains_a_missing_renderer(box_data, tmp_path, monkeypatch):
+    """``train()`` refuses a named renderer that is not made yet and makes nothing; the explicit
+    step (``ensure_renderer_init``) is what the commands call first."""
+    from iggan.pretrain import ensure_renderer_init
+    from iggan.training import TrainingError
+
+    monkeypatch.chdir(tmp_path)  # data/renderers/ is relative to the working folder
+    cfg = dataclasses.replace(
+        SMOKE,
+        data=str(box_data),
+        render_workers=0,
+        device="cpu",
+        iterations=1,
+        renderer_init="cubes",
+    )
+    with pytest.raises(
+        TrainingError, match="no pre-trained renderer at .*igbench pretrain-renderer"
+    ):
+        train(cfg, tmp_path / "run", progress=False)
+    assert not (tmp_path / "data").exists() and not (tmp_path / "run" / "checkpoints").exists()
+    assert ensure_renderer_init(dataclasses.replace(cfg, renderer_init=None)) is None
+    assert ensure_renderer_init(dataclasses.replace(cfg, method="visual-hull")) is None  # no R_phi

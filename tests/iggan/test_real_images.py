@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-import baselines.methods  # noqa: F401  (registers the baselines in the loop's METHODS)
 from iggan.config import SMOKE
-from iggan.methods import METHODS
+from iggan.registry import method_class
 from iggan.training import RealImages, train
 from shapenet_render import projection
 from shapenet_render.dataset import ImageDataset, views_for
@@ -70,7 +69,7 @@ def test_real_batch_is_the_methods_data_side_formation(
     renderer = METHOD_RENDERER[method]
     path = data[(renderer, mode)]
     seen: list[torch.Tensor] = []
-    cls = METHODS[method]
+    cls = method_class(method)
     d_step = cls.d_step
 
     def spy(self, batch, fake, rendered):
@@ -136,7 +135,7 @@ def test_info_and_render_help_say_how_each_mode_trains(data):
     from click.testing import CliRunner
 
     from benchmark.cli import main
-    from shapenet_render.dataset import info
+    from shapenet_render.dataset_tools import info
 
     lvp = info(data[("visual-hull", "lvp")])
     assert "fresh views every epoch within the limited viewpoints" in lvp

@@ -16,7 +16,8 @@ from PIL import Image
 from iggan import checkpoint as ckpt_io
 from iggan import losses
 from iggan.config import SMOKE, TrainConfig
-from iggan.training import TrainingError, read_log, train
+from iggan.rundir import read_log
+from iggan.training import TrainingError, train
 
 pytestmark = pytest.mark.gl
 

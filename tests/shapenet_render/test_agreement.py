@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from benchmark.bench_render import blob, chair_like
+from benchmark.experiments.bench_render import blob, chair_like
 from shapenet_render.projection import view_transform
 from shapenet_render.renderer import Renderer, RenderSettings
 

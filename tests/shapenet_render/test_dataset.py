@@ -20,10 +20,10 @@ from shapenet_render.dataset import (
     content_digest,
     make_plan,
     make_spec,
-    merge_shards,
     render_dataset,
     views_for,
 )
+from shapenet_render.dataset_tools import merge_shards
 from shapenet_render.sources.registry import get_source
 
 pytestmark = pytest.mark.gl

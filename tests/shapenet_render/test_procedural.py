@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from benchmark.bench_sources import pairwise_mean_iou
+from benchmark.experiments.bench_sources import pairwise_mean_iou
 from shapenet_render.categories import (
     CATEGORIES,
     CATEGORY_NAMES,

@@ -3,7 +3,7 @@
 
 Registered in :mod:`benchmark.cli` with::
 
-    from benchmark.cli_tables import demo, table_commands
+    from benchmark.cli.tables import demo, table_commands
     for command in table_commands():
         main.add_command(command)
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from benchmark.cli_errors import library_errors as _library_errors
-from benchmark.cli_errors import one_line as _one_line
+from benchmark.cli.common import library_errors as _library_errors
+from benchmark.cli.common import one_line as _one_line
 
 _EXAMPLES = {
     "table1": """
@@ -95,7 +95,7 @@ def run_table_command(
     """The body shared by the table commands and ``igbench demo``."""
     from tqdm import tqdm
 
-    from benchmark import tables
+    from benchmark import table_output, tables
 
     if plan:
         click.echo("# 1. shared inputs (independent of each other; run before the cells)")
@@ -110,37 +110,26 @@ def run_table_command(
         cell = tables.find_cell(cells, cell_id)
         classifier = None if stage == "train" else tables.ensure_classifier(ctx)
         result = tables.run_cell(ctx, cell, classifier, stage)
-        click.echo(f"{cell.id}: {result.state}{_fid_text(result)}")
+        click.echo(result.line())
         return []
     if collect_only:
-        results = tables.collect(ctx, cells)
+        results = table_output.collect(ctx, cells)
     else:
         bar = tqdm(total=len(cells), desc=ctx.table, unit="cell", disable=not ctx.progress)
 
         def on_cell(res):
-            tqdm.write(f"[{bar.n + 1}/{len(cells)}] {res.cell.id}: {res.state}{_fid_text(res)}")
+            tqdm.write(f"[{bar.n + 1}/{len(cells)}] {res.line()}")
             bar.update()
 
         with bar:
             tables.run_table(ctx, cells, on_cell=on_cell)
-        results = tables.collect(ctx, cells)
-    paths = tables.write_tables(ctx, results)
+        results = table_output.collect(ctx, cells)
+    paths = table_output.write_tables(ctx, results)
     if show:
         click.echo(paths[0].read_text())
     for p in paths:
         click.echo(f"wrote {p}")
     return paths
-
-
-def _fid_text(res) -> str:
-    """``, FID 12.34 at 0.5, 10.20 at own t=0.3`` for a cell result (what is known of it)."""
-    parts = []
-    if res.fid is not None:
-        parts.append(f"{res.fid:.2f} at 0.5")
-    if res.fid_own is not None:
-        t = res.threshold_own
-        parts.append(f"{res.fid_own:.2f} at own" + (f" t={t:g}" if t is not None else ""))
-    return (", FID " + ", ".join(parts)) if parts else ""
 
 
 def _make_table_command(table: str) -> click.Command:
@@ -264,7 +253,7 @@ def _make_table_command(table: str) -> click.Command:
                 _setup_logging()
             paths = run_table_command(ctx, cells, cell_id, plan, collect_only, stage=stage)
             if export is not None and not plan and cell_id is None:
-                from benchmark.tables import export_results
+                from benchmark.table_output import export_results
 
                 runs = export_results(ctx, cells, export)
                 for p in paths:
@@ -331,7 +320,7 @@ def demo(outdir, count, jobs, progress):
       igbench demo
       igbench table1 --preset demo --collect   # the table again, from the finished cells
     """
-    from benchmark import tables
+    from benchmark import table_output, tables
     from benchmark.plots import curves
     from benchmark.tables import table_cells
     from iggan.sample import sample
@@ -352,7 +341,7 @@ def demo(outdir, count, jobs, progress):
         paths = run_table_command(ctx, cells)
         click.echo("")
         click.echo(f"table: {paths[0]}")
-        results = {r.cell.key: r for r in tables.collect(ctx, cells)}
+        results = {r.cell.key: r for r in table_output.collect(ctx, cells)}
         for cell in cells:
             run = ctx.run_dir(cell)
             result = sample(run, n=count)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmark.metrics3d import chamfer_matrix, iou_distance_matrix, surface_points
+from benchmark.metrics.metrics3d import chamfer_matrix, iou_distance_matrix, surface_points
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""``igbench classifier ...`` and ``igbench fid``: thin commands over :mod:`benchmark.classifier`
-and :mod:`benchmark.fid`.
+"""``igbench classifier ...`` and ``igbench fid``: thin commands over :mod:`benchmark.metrics.classifier`
+and :mod:`benchmark.metrics.fid`.
 
 Registered in :mod:`benchmark.cli` with::
 
-    from benchmark.cli_eval import classifier, fid_cmd
+    from benchmark.cli.evaluate import classifier, fid_cmd
     main.add_command(classifier)
     main.add_command(fid_cmd)
 """
@@ -17,10 +17,9 @@ from pathlib import Path
 
 import click
 
-from benchmark.cli_errors import library_errors as _library_errors
-from benchmark.cli_errors import one_line as _one_line
-
-PRESET = click.Choice(["paper", "cpu", "smoke"])
+from benchmark.cli.common import PRESET
+from benchmark.cli.common import library_errors as _library_errors
+from benchmark.cli.common import one_line as _one_line
 
 
 def _setup_logging() -> None:
@@ -128,7 +127,8 @@ def classifier_train(
       igbench classifier train --preset cpu --resume
       igbench classifier train --preset smoke --categories chair,sofa,bathtub --out /tmp/clf
     """
-    from benchmark.classifier import default_out_dir, preset, train_classifier
+    from benchmark.metrics.classifier import default_out_dir, preset
+    from benchmark.metrics.classifier_train import train_classifier
 
     _setup_logging()
     try:
@@ -227,7 +227,7 @@ def classifier_install(preset_name, source, out, overwrite):
       igbench classifier install                          # -> out/classifier/cpu/classifier.pt
       igbench classifier install --out /tmp/clf
     """
-    from benchmark.classifier import SHIPPED, install_shipped
+    from benchmark.metrics.classifier import SHIPPED, install_shipped
 
     try:
         result = install_shipped(preset_name, source, out, overwrite=overwrite)
@@ -252,7 +252,7 @@ def classifier_info(checkpoint):
     Example:
       igbench classifier info out/classifier/cpu/classifier.pt
     """
-    from benchmark.classifier import read_classifier_info
+    from benchmark.metrics.classifier import read_classifier_info
 
     try:
         info = read_classifier_info(checkpoint)
@@ -339,8 +339,8 @@ def fid_cmd(
       igbench fid REAL.h5 FAKE.h5 --inception-weights weights-inception-2015-12-05-6726825d.pth
       igbench fid REAL.h5 FAKE.h5 --record runs/my-run          # append to metrics.jsonl
     """
-    from benchmark.classifier import default_checkpoint
-    from benchmark.fid import evaluate, feature_net, load_images
+    from benchmark.metrics.classifier import default_checkpoint
+    from benchmark.metrics.fid import evaluate, feature_net, load_images
 
     _setup_logging()
     try:
@@ -359,7 +359,7 @@ def fid_cmd(
             batch_size=batch_size,
         )
         if record_run is not None:
-            from benchmark.records import append_records, records_from_result
+            from benchmark.metrics.records import append_records, records_from_result
             from shapenet_render.dataset import ImageDataset, content_digest
 
             records = records_from_result(
@@ -480,7 +480,7 @@ def eval_cmd(
       igbench eval RUN --force --no-kid --threshold common
       igbench eval RUN --3d                      # + COV / MMD / 1-NNA against the real shapes
     """
-    from benchmark.evaluate import evaluate_run
+    from benchmark.metrics.evaluate import evaluate_run
 
     _setup_logging()
     bars: dict = {}
@@ -521,7 +521,7 @@ def eval_cmd(
                 bar.close()
             bars.clear()
         if three_d:
-            from benchmark.eval3d import evaluate_run_3d
+            from benchmark.metrics.eval3d import evaluate_run_3d
 
             for rule in rules:
                 outcomes_3d.append(
@@ -556,7 +556,7 @@ def eval_cmd(
             click.echo(outcome.format())
             click.echo(f"appended {len(outcome.records)} records to {outcome.records_path}")
     for records, skipped in outcomes_3d:
-        from benchmark.eval3d import format_records
+        from benchmark.metrics.eval3d import format_records
 
         prefix = "already evaluated (--force to redo): " if skipped else ""
         for line in format_records(records).splitlines():

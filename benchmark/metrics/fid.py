@@ -1,6 +1,6 @@
 """FID and KID with our retrained classifier's features, through torch-fidelity (paper, 4.4).
 
-The classifier (:mod:`benchmark.classifier`) is registered with torch-fidelity as the feature
+The classifier (:mod:`benchmark.metrics.classifier`) is registered with torch-fidelity as the feature
 extractor ``igbench-clf21`` (:class:`ClassifierFeatureExtractor`): it takes torch-fidelity's input,
 ``(B, 3, H, W)`` uint8 images of any size, and provides the average-pool features (``"pool"``,
 the FID/KID layer: 2048 values for the full-width network, 1024 for the ``cpu`` preset's half
@@ -46,7 +46,7 @@ import torch
 from torch.utils.data import Dataset
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 
-from benchmark.classifier import (
+from benchmark.metrics.classifier import (
     FEATURE_DIM,
     MIN_INPUT_RES,
     Classifier,
@@ -100,7 +100,7 @@ class ClassifierFeatureExtractor(FeatureExtractorBase):
 
     Constructed by torch-fidelity as ``cls(name, features_list, **calculate_metrics_kwargs)``; the
     weights come from ``feature_extractor_weights_path`` (a ``classifier.pt``), or from an
-    in-memory :class:`~benchmark.classifier.Classifier` passed as ``igbench_classifier``.
+    in-memory :class:`~benchmark.metrics.classifier.Classifier` passed as ``igbench_classifier``.
     """
 
     def __init__(

@@ -24,7 +24,7 @@ from shapenet_render.sources.registry import get_source
 def _naive_loop(spec_json: str, queue) -> None:
     import json
 
-    from benchmark.bench_render import _naive_worker
+    from benchmark.experiments.bench_render import _naive_worker
     from shapenet_render.dataset import DatasetSpec
     from shapenet_render.renderer import RenderSettings
     from shapenet_render.voxelize import voxelize

@@ -6,9 +6,8 @@ Every config field is an option, generated from the dataclass (:class:`iggan.con
 configs cannot drift apart. An option that is not given keeps the preset's value (or, with
 ``--resume``, the run's saved value); ``none`` sets an optional field to None.
 
-Baselines add their training commands with :func:`make_train_command` (issue 6)::
-
-    train.add_command(make_train_command("visual-hull", "Visual Hull baseline ..."))
+Every method named in :mod:`iggan.registry` gets its ``igbench train METHOD`` from
+:func:`make_train_command`, without the fields it never reads (``iggan.config.UNUSED_FIELDS``).
 """
 
 from __future__ import annotations
@@ -21,9 +20,9 @@ from typing import Any
 
 import click
 
-from benchmark.cli_errors import library_errors as _library_errors
-from benchmark.cli_errors import one_line as _one_line
-from benchmark.registry import register_methods
+from benchmark.cli.common import PRESET
+from benchmark.cli.common import library_errors as _library_errors
+from benchmark.cli.common import one_line as _one_line
 
 #: Extra option names (the issue's spelling of the Table 2 switch: ``--renderer fixed``).
 _ALIASES = {"renderer_mode": ("--renderer",)}
@@ -31,26 +30,46 @@ _ALIASES = {"renderer_mode": ("--renderer",)}
 _NULL = object()
 
 
-class _Optional(click.ParamType):
-    """A value of ``base`` type, or the word ``none``."""
+class _FieldValue(click.ParamType):
+    """A config field's value read from its text by the configs' one parser
+    (:meth:`iggan.configbase.Config.parse_value`); ``none`` sets an optional field to None."""
 
-    def __init__(self, base: click.ParamType):
-        self.base = base
-        self.name = f"{base.name}|none"
+    def __init__(self, cls, field: str, choices: tuple | None = None):
+        self.cls, self.field = cls, field
+        self.choices = tuple(str(c) for c in choices) if choices else None
+        typ = str(cls.field_types()[field]).replace("<class '", "").replace("'>", "")
+        self.optional = "None" in typ
+        self.name = typ.replace(" | None", "").replace("typing.", "") + (
+            "|none" if self.optional else ""
+        )
+
+    def get_metavar(self, param, ctx):
+        if self.choices:
+            return "[" + "|".join(self.choices + (("none",) if self.optional else ())) + "]"
+        return None
 
     def convert(self, value, param, ctx):
-        if value is _NULL or (isinstance(value, str) and value.strip().lower() == "none"):
-            return _NULL
-        return self.base.convert(value, param, ctx)
+        if value is _NULL or not isinstance(value, str):
+            return value
+        text = value.strip()
+        if (
+            self.choices
+            and text not in self.choices
+            and not (self.optional and text.lower() == "none")
+        ):
+            self.fail(f"{text!r} is not one of {', '.join(self.choices)}", param, ctx)
+        try:
+            parsed = self.cls.parse_value(self.field, text)
+        except self.cls.error as exc:
+            self.fail(str(exc), param, ctx)
+        return _NULL if parsed is None else parsed
 
 
 def _field_options(
     cls, skip: Iterable[str] = (), choices: dict[str, tuple] | None = None
 ) -> Callable:
     """A decorator adding one ``--field-name`` option per dataclass field (default: not given)."""
-    from iggan.config import field_docs
-
-    docs = field_docs(cls)
+    docs = cls.field_docs()
     choices = choices or {}
     skip = set(skip)
     decorators = []
@@ -59,27 +78,13 @@ def _field_options(
             continue
         flag = "--" + f.name.replace("_", "-")
         help_text = docs.get(f.name, "")
-        typ = str(f.type)
-        optional = typ.endswith("| None")
-        base = typ.replace("| None", "").strip()
-        if base == "bool":
+        if f.type in ("bool", bool):
             name = "dom" if f.name == "use_dom" else f.name.replace("_", "-")
             decorators.append(
                 click.option(f"--{name}/--no-{name}", f.name, default=None, help=help_text)
             )
             continue
-        if f.name in choices:
-            ptype: click.ParamType = click.Choice([str(c) for c in choices[f.name]])
-            if base == "int":
-                ptype = _IntChoice(choices[f.name])
-        elif base == "int":
-            ptype = click.IntRange(0)
-        elif base == "float":
-            ptype = click.FLOAT
-        else:
-            ptype = click.STRING
-        if optional:
-            ptype = _Optional(ptype)
+        ptype = _FieldValue(cls, f.name, choices.get(f.name))
         names = [flag, *_ALIASES.get(f.name, ())]
         decorators.append(click.option(*names, f.name, type=ptype, default=None, help=help_text))
 
@@ -128,14 +133,17 @@ def train() -> None:
     """
 
 
-def make_train_command(method: str, help_text: str, skip: Iterable[str] = ()) -> click.Command:
+def make_train_command(
+    method: str, help_text: str, skip: Iterable[str] = (), short_help: str | None = None
+) -> click.Command:
     """The ``igbench train METHOD`` command: every TrainConfig field except ``skip`` as an option."""
-    from iggan.config import D_INPUTS, PRESETS, RENDERER_MODES, TrainConfig
+    from iggan.config import D_INPUTS, RENDERER_MODES, TrainConfig
+    from shapenet_render.presets import PRESETS
 
     names = [f.name for f in dataclasses.fields(TrainConfig)]
     skipped = {"method", "data", "preset", *skip}
 
-    @click.command(method, help=help_text)
+    @click.command(method, help=help_text, short_help=short_help)
     @click.option(
         "--data",
         type=click.Path(dir_okay=False, path_type=Path),
@@ -173,10 +181,10 @@ def make_train_command(method: str, help_text: str, skip: Iterable[str] = ()) ->
     )
     def command(data, preset_name, outdir, resume, dry_run, progress, **options):
         from iggan.config import ConfigError, preset
-        from iggan.training import load_run_config
+        from iggan.pretrain import ensure_renderer_init
+        from iggan.rundir import load_run_config
         from iggan.training import train as run_training
 
-        register_methods()
         over = _overrides(options, names)
         if data is not None:
             over["data"] = str(data)
@@ -201,6 +209,10 @@ def make_train_command(method: str, help_text: str, skip: Iterable[str] = ()) ->
         _setup_logging()
         click.echo(f"run directory: {outdir}")
         try:
+            if not resume:
+                made = ensure_renderer_init(config, progress=progress)
+                if made is not None:
+                    click.echo(f"neural renderer from {made}")
             result = run_training(config, outdir, resume=resume, progress=progress)
         except _library_errors() as exc:
             raise _one_line(exc) from exc
@@ -221,12 +233,9 @@ def make_train_command(method: str, help_text: str, skip: Iterable[str] = ()) ->
     return command
 
 
-train.add_command(
-    make_train_command(
-        "iggan",
-        """IG-GAN (Lunz et al. 2020): 3D generator, neural renderer with DOM, off-the-shelf renderer
-        in the loop.
-
+#: What ``igbench train METHOD --help`` shows after the registry's one-line summary.
+_TRAIN_HELP = {
+    "iggan": """
         \b
         Table 2 switches: --no-dom, --renderer-mode fixed|retrained, --d-input opengl|neural.
         Table 3: --renderer-init tables|chairs|cubes|PATH (default of the preset; made on first use).
@@ -238,8 +247,22 @@ train.add_command(
           igbench train iggan --data FILE.h5 --preset smoke --renderer-init none --dry-run
           igbench train iggan --outdir runs/iggan-bathtub-cpu --resume --iterations 6000
         """,
-    )
-)
+}
+
+
+def _add_method_commands() -> None:
+    """One ``igbench train METHOD`` per method of :mod:`iggan.registry`."""
+    from iggan.config import UNUSED_FIELDS
+    from iggan.registry import METHOD_NAMES, method_entry
+
+    for name in METHOD_NAMES:
+        text = method_entry(name).summary + "\n" + _TRAIN_HELP.get(name, "")
+        summary = method_entry(name).summary
+        skip = UNUSED_FIELDS.get(name, ())
+        train.add_command(make_train_command(name, text, skip=skip, short_help=summary))
+
+
+_add_method_commands()
 
 
 # -- pretrain-renderer ------------------------------------------------------------------------------
@@ -267,7 +290,7 @@ def _pretrain_options(fn):
 @click.option(
     "--preset",
     "preset_name",
-    type=click.Choice(["paper", "cpu", "smoke"]),
+    type=PRESET,
     default="paper",
     show_default=True,
 )
@@ -364,7 +387,6 @@ def sample_cmd(run, count, out, seed, threshold, formats, checkpoint, device):
     """
     from iggan.sample import sample
 
-    register_methods()
     try:
         result = sample(
             run,

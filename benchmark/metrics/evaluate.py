@@ -37,18 +37,18 @@ evaluated again (``force=True`` does).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from benchmark.records import MetricRecord
+from benchmark.metrics.real_images import fresh_real_images, normal_view_ranges
+from benchmark.metrics.records import MetricRecord
+from shapenet_render.pool import RenderPools, render_stream
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +62,8 @@ THRESHOLD_RULES = ("common", "own")
 OWN_THRESHOLDS = (0.01, 0.02, 0.03, 0.04) + tuple(round(0.05 * k, 2) for k in range(1, 20))
 #: Evaluation samples (the first ones, at their evaluation views) that choose the own threshold.
 OWN_THRESHOLD_SAMPLES = 128
-#: The ``unlimited`` real set's epoch of fresh views: far beyond any training epoch.
-REAL_EPOCH = 1_000_000
 #: Bumped when what an evaluation computes changes (earlier records then no longer count as done).
 EVAL_VERSION = 2
-#: Bumped when the fresh real renders' content or computation changes (cache key).
-REAL_CACHE_VERSION = 1
 #: Real-set kinds (``protocol["real"]``).
 REAL_SETS = ("stored", "fresh-unlimited", "fresh-360", "fresh-opengl")
 #: Dataset renderers whose stored images are not off-the-shelf renders.
@@ -144,7 +140,7 @@ class EvalOutcome:
 def default_classifier(preset: str) -> Path:
     """The classifier whose features evaluate a run of ``preset``: the paper classifier for paper
     runs, the cpu one otherwise (smoke runs too: a smoke classifier's features are noise)."""
-    from benchmark.classifier import default_checkpoint
+    from benchmark.metrics.classifier import default_checkpoint
 
     return default_checkpoint(classifier_preset(preset))
 
@@ -157,7 +153,7 @@ def classifier_preset(preset: str) -> str:
 def _install_shipped_classifier(name: str, source: str, path: Path) -> None:
     """Install the shipped classifier at its default ``path`` when it is missing there, ships for
     that preset and the run's shapes are the procedural ones it was trained on."""
-    from benchmark.classifier import install_shipped_if_absent
+    from benchmark.metrics.classifier import install_shipped_if_absent
 
     result = install_shipped_if_absent(name, source, path.parent)
     if result is not None:
@@ -170,8 +166,8 @@ def _install_shipped_classifier(name: str, source: str, path: Path) -> None:
 
 
 def eval_samples(preset: str, n: int | None = None) -> int:
-    """Generated samples per evaluation: ``n``, else the preset's ``benchmark.fid.EVAL_SAMPLES``."""
-    from benchmark.fid import EVAL_SAMPLES
+    """Generated samples per evaluation: ``n``, else the preset's ``benchmark.metrics.fid.EVAL_SAMPLES``."""
+    from benchmark.metrics.fid import EVAL_SAMPLES
 
     if n is not None:
         if n < 2:
@@ -180,13 +176,6 @@ def eval_samples(preset: str, n: int | None = None) -> int:
     if preset not in EVAL_SAMPLES:
         raise EvalError(f"unknown eval preset {preset!r}; choose one of {', '.join(EVAL_SAMPLES)}")
     return EVAL_SAMPLES[preset]
-
-
-def normal_view_ranges(spec) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(azimuth, elevation) ranges of the dataset's category outside the LVP mode: an ``lvp`` run
-    is evaluated over these (360 degrees of azimuth)."""
-    normal = replace(spec, mode="one-per-model", azimuth=None, elevation=None)
-    return normal.azimuth_range, normal.elevation_range
 
 
 def eval_view_ranges(spec) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -268,7 +257,7 @@ def _find_done(
     metric (feature tag and sample count), seed, real set and protocol version, and a dataset of
     the same content (a re-rendered dataset is a new evaluation).
     """
-    from benchmark.records import latest_by_metric, read_records
+    from benchmark.metrics.records import latest_by_metric, read_records
     from shapenet_render.dataset import content_digest
 
     keys = ("eval_version", "real", "seed", "threshold_rule")
@@ -295,55 +284,6 @@ def _find_done(
 # --------------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------------
-
-
-class _Pools:
-    """Render pools by settings, opened on first use (one per distinct settings) and closed
-    together: the run's and the dataset's settings are normally equal, so one pool serves both."""
-
-    def __init__(self, workers: int, voxel_res: int):
-        self.workers, self.voxel_res = workers, voxel_res
-        self._pools: dict[str, Any] = {}
-
-    def get(self, settings):
-        from iggan.training import load_triton_before_gl, open_render_pool
-
-        key = json.dumps(settings.to_dict(), sort_keys=True)
-        if key not in self._pools:
-            load_triton_before_gl()
-            self._pools[key] = open_render_pool(settings, self.workers, self.voxel_res)
-        return self._pools[key]
-
-    def close(self) -> None:
-        for pool in self._pools.values():
-            pool.close()
-        self._pools.clear()
-
-
-def _render_stream(
-    pool,
-    items: Iterable,
-    total: int,
-    progress: Progress | None,
-    stage: str,
-) -> np.ndarray:
-    """``(total, H, W)`` uint8 renders of a lazy item stream; a pool of processes keeps a bounded
-    window of chunks in flight while the stream produces more (e.g. samples the generator)."""
-    from shapenet_render.pool import RenderPool
-
-    out: list[np.ndarray] = []
-    if isinstance(pool, RenderPool):
-        results: Iterator = pool.imap(items)
-    else:  # in-process stand-in (workers = 0)
-        results = (r for item in items for r in pool.render([item]))
-    step = max(1, total // 100)
-    for result in results:
-        out.append(result.image)
-        if progress is not None and (len(out) % step == 0 or len(out) == total):
-            progress(stage, len(out), total)
-    if len(out) != total:
-        raise RuntimeError(f"rendered {len(out)} images, expected {total}")
-    return np.stack(out)
 
 
 def _sample_batches(
@@ -404,7 +344,7 @@ def own_threshold(
     az: torch.Tensor,
     el: torch.Tensor,
     device: torch.device,
-    pools: _Pools,
+    pools: RenderPools,
     settings,
 ) -> tuple[float, dict[float, float]]:
     """The method's own evaluation threshold (the ``own`` rule; module docstring), from the
@@ -429,7 +369,7 @@ def own_threshold(
     def render_binary(binary: np.ndarray) -> np.ndarray:
         if renderer == "opengl":
             items = [RenderItem.voxels(g, a, e) for g, (a, e) in zip(binary, views, strict=True)]
-            imgs = _render_stream(pools.get(settings), iter(items), len(items), None, "threshold")
+            imgs = render_stream(pools.get(settings), iter(items), len(items), None, "threshold")
         else:
             imgs = project_views(
                 renderer, config.image_res, list(binary), [np.array([v]) for v in views]
@@ -445,7 +385,7 @@ def _generated_images(
     inputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     threshold: float,
     device: torch.device,
-    pools: _Pools,
+    pools: RenderPools,
     settings,
     progress: Progress | None,
 ) -> tuple[np.ndarray, bool]:
@@ -478,108 +418,12 @@ def _generated_images(
             for g, a, e in zip(grids, az[sl].tolist(), el[sl].tolist(), strict=True):
                 yield RenderItem.voxels(g, a, e)
 
-    return _render_stream(pools.get(settings), items(), n, progress, "sample"), True
+    return render_stream(pools.get(settings), items(), n, progress, "sample"), True
 
 
 # --------------------------------------------------------------------------------------------------
 # Real images
 # --------------------------------------------------------------------------------------------------
-
-
-def _real_plan(dataset: Path, kind: str) -> tuple[list[tuple[int, float, float]], dict[str, Any]]:
-    """``(model, azimuth, elevation)`` of every fresh real render, and the protocol entries that
-    describe them. The views depend only on the dataset (its seed), never on the eval seed, so
-    every method and every seed of a column meets the same real images."""
-    import h5py
-
-    from shapenet_render.dataset import ImageDataset
-
-    ds = ImageDataset(dataset)
-    spec = ds.spec
-    plan: list[tuple[int, float, float]] = []
-    info: dict[str, Any] = {}
-    if kind == "fresh-unlimited":
-        for m in range(ds.n_models):
-            plan.extend((m, float(a), float(e)) for a, e in ds.fresh_views(m, REAL_EPOCH))
-        info = {"real_epoch": REAL_EPOCH}
-        ranges = (spec.azimuth_range, spec.elevation_range)
-    elif kind == "fresh-360":
-        ranges = normal_view_ranges(spec)
-        (az_lo, az_hi), (el_lo, el_hi) = ranges
-        rng = np.random.default_rng([spec.seed, 0x360, 0xE7A1])
-        per_model = spec.n_views
-        az = rng.uniform(az_lo, az_hi, size=(ds.n_models, per_model))
-        el = rng.uniform(el_lo, el_hi, size=(ds.n_models, per_model))
-        plan = [
-            (m, float(az[m, v]), float(el[m, v]))
-            for m in range(ds.n_models)
-            for v in range(per_model)
-        ]
-        info = {"real_seed": spec.seed}
-    elif kind == "fresh-opengl":
-        with h5py.File(dataset, "r") as f:
-            models, azs, els = f["model_index"][:], f["azimuth"][:], f["elevation"][:]
-        plan = [(int(m), float(a), float(e)) for m, a, e in zip(models, azs, els, strict=True)]
-        ranges = (spec.azimuth_range, spec.elevation_range)
-    else:
-        raise ValueError(f"{kind!r} is not a fresh real set")
-    info["real_views"] = {"azimuth": list(ranges[0]), "elevation": list(ranges[1])}
-    return plan, info
-
-
-def _fresh_real_images(
-    dataset: Path,
-    kind: str,
-    pools: _Pools,
-    cache_dir: str | Path | None,
-    force: bool,
-    progress: Progress | None,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """``(m, H, W)`` uint8 off-the-shelf renders of the dataset's voxel grids for a fresh real set,
-    from the content-keyed cache when present (``force`` renders and replaces)."""
-    from benchmark.fid import default_cache_dir
-    from iggan.training import dataset_render_settings
-    from shapenet_render.dataset import ImageDataset, content_digest
-    from shapenet_render.io_utils import atomic_path
-    from shapenet_render.pool import RenderItem
-
-    ds = ImageDataset(dataset)
-    plan, info = _real_plan(dataset, kind)
-    if not plan:
-        raise EvalError(f"{dataset}: no models to render real images of")
-    settings = dataset_render_settings(ds)
-    key_text = "|".join(
-        [
-            content_digest(dataset),
-            kind,
-            json.dumps(settings.to_dict(), sort_keys=True),
-            json.dumps(info, sort_keys=True),
-            f"v{REAL_CACHE_VERSION}",
-        ]
-    )
-    key = hashlib.sha256(key_text.encode()).hexdigest()
-    path = Path(cache_dir or default_cache_dir()) / "eval-real" / f"{key}.npz"
-    info = {**info, "real_render_key": key}
-    if path.is_file() and not force:
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                images = z["images"]
-            if len(images) == len(plan):
-                return images, info
-        except (OSError, ValueError, KeyError) as exc:  # unreadable: render again and replace
-            log.warning("ignoring unreadable cache file %s (%s)", path, exc)
-
-    def items() -> Iterator:
-        last, grid = -1, None
-        for m, a, e in plan:  # models come in order: load each grid once
-            if m != last:
-                last, grid = m, ds.voxels(m)
-            yield RenderItem.voxels(grid, a, e)
-
-    images = _render_stream(pools.get(settings), items(), len(plan), progress, "real")
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(fh, images=images)
-    return images, info
 
 
 # --------------------------------------------------------------------------------------------------
@@ -609,7 +453,7 @@ def evaluate_run(
     classifier : ``classifier.pt`` whose features define FID (default :func:`default_classifier`
         of the eval preset).
     preset : eval preset, fixing the generated-sample count (default: the run's preset).
-    n : generated samples (overrides the preset's :data:`benchmark.fid.EVAL_SAMPLES`).
+    n : generated samples (overrides the preset's :data:`benchmark.metrics.fid.EVAL_SAMPLES`).
     seed : fixes the generated samples' latents and views.
     workers : render processes (default: the run's ``render_workers``; 0 renders in this process).
     cache_dir : real-statistics and fresh-real-render cache (default ``$IGBENCH_CACHE`` or
@@ -620,17 +464,15 @@ def evaluate_run(
     Raises :class:`EvalError` (no checkpoint, missing dataset or classifier), and the library's
     errors for unreadable inputs (``CheckpointError``, ``DatasetError``, ``FidError``...).
     """
-    from benchmark.fid import feature_net, metric_name
-    from benchmark.records import evaluate_and_record, records_path
-    from benchmark.registry import register_methods
+    from benchmark.metrics.fid import feature_net, metric_name
+    from benchmark.metrics.records import evaluate_and_record, records_path
+    from iggan.distributed import resolve_device
     from iggan.methods import restore_method
-    from iggan.training import resolve_device
 
     if threshold_rule not in THRESHOLD_RULES:
         raise EvalError(
             f"unknown threshold rule {threshold_rule!r}; choose one of {', '.join(THRESHOLD_RULES)}"
         )
-    register_methods()
     run_dir = Path(run_dir)
     run = _load_run(run_dir)
     config = run.config
@@ -693,7 +535,7 @@ def evaluate_run(
     if config.torch_threads:  # the run's CPU threads (cpu/smoke: 1, far faster on a busy machine)
         torch.set_num_threads(config.torch_threads)
     try:
-        pools = _Pools(config.render_workers if workers is None else workers, config.voxel_res)
+        pools = RenderPools(config.render_workers if workers is None else workers, config.voxel_res)
         try:
             inputs = _eval_inputs(config, n, seed, views)
             threshold = EVAL_THRESHOLD
@@ -729,7 +571,7 @@ def evaluate_run(
                     "elevation": list(spec.elevation_range),
                 }
             else:
-                real, info = _fresh_real_images(
+                real, info = fresh_real_images(
                     run.dataset, real_kind, pools, cache_dir, force, progress
                 )
                 protocol.update(info)
@@ -773,7 +615,6 @@ __all__ = [
     "THRESHOLD_RULES",
     "choose_threshold",
     "own_threshold",
-    "REAL_EPOCH",
     "REAL_SETS",
     "EvalError",
     "EvalOutcome",
@@ -781,5 +622,4 @@ __all__ = [
     "eval_samples",
     "evaluate_run",
     "eval_view_ranges",
-    "normal_view_ranges",
 ]

@@ -1,11 +1,11 @@
 """``igbench eval RUN --3d``: the run's generated volumes against the real shapes of its dataset.
 
-The samples are those of the FID evaluation (:mod:`benchmark.evaluate`: the same latents and
+The samples are those of the FID evaluation (:mod:`benchmark.metrics.evaluate`: the same latents and
 views from the eval seed, the same count per preset), binarised by the same threshold rule
 (``common`` 0.5, or the method's ``own`` threshold chosen without real images). The references
 are the voxel grids the dataset file stores: all of its models, or, when it has more than
 ``n`` of them, ``n`` drawn by a permutation fixed by the dataset's seed (so every method and seed of
-a column meets the same references). :func:`benchmark.metrics3d.scores` gives COV, MMD and 1-NNA
+a column meets the same references). :func:`benchmark.metrics.metrics3d.scores` gives COV, MMD and 1-NNA
 with the Chamfer and ``1 - IoU`` distances; each is one record in ``<run>/metrics.jsonl``, named
 ``<score>_<distance>_<count>`` (e.g. ``1nna_chamfer_1k``), with the protocol. Idempotent like the
 FID evaluation.
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchmark.records import MetricRecord
+from benchmark.metrics.records import MetricRecord
 
 #: Score names as they appear in metric names.
 SCORES = ("cov", "mmd", "1nna")
@@ -47,22 +47,21 @@ def evaluate_run_3d(
 ) -> tuple[list[MetricRecord], bool]:
     """COV / MMD / 1-NNA (Chamfer and 1 - IoU) of a run's newest checkpoint; returns the records
     and whether they were already there (nothing computed). Raises
-    :class:`benchmark.evaluate.EvalError` for a 2D method or an unknown threshold rule."""
-    from benchmark import evaluate as ev
-    from benchmark.fid import count_label
-    from benchmark.metrics3d import DISTANCES, scores
-    from benchmark.records import append_records, now_iso, read_records
-    from benchmark.registry import register_methods
+    :class:`benchmark.metrics.evaluate.EvalError` for a 2D method or an unknown threshold rule."""
+    from benchmark.metrics import evaluate as ev
+    from benchmark.metrics.fid import count_label
+    from benchmark.metrics.metrics3d import DISTANCES, scores
+    from benchmark.metrics.records import append_records, now_iso, read_records
+    from iggan.distributed import resolve_device
     from iggan.methods import restore_method
-    from iggan.training import resolve_device
     from shapenet_render.dataset import ImageDataset, content_digest
+    from shapenet_render.pool import RenderPools
 
     if threshold_rule not in ev.THRESHOLD_RULES:
         raise ev.EvalError(
             f"unknown threshold rule {threshold_rule!r}; choose one of "
             f"{', '.join(ev.THRESHOLD_RULES)}"
         )
-    register_methods()
     run_dir = Path(run_dir)
     run = ev._load_run(run_dir)
     preset = preset or run.config.preset
@@ -105,7 +104,7 @@ def evaluate_run_3d(
     try:
         threshold = ev.EVAL_THRESHOLD
         if threshold_rule == "own":
-            pools = ev._Pools(
+            pools = RenderPools(
                 config.render_workers if workers is None else workers, config.voxel_res
             )
             try:

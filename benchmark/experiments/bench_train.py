@@ -29,9 +29,10 @@ import torch
 from iggan.config import ConfigError
 from iggan.config import preset as train_preset
 from iggan.networks import Discriminator, Generator3D, RenderNet
-from iggan.training import open_render_pool, timing_summary, train
+from iggan.rundir import timing_summary
+from iggan.training import train
 from shapenet_render.dataset import make_spec, render_dataset
-from shapenet_render.pool import RenderItem
+from shapenet_render.pool import RenderItem, open_render_pool
 from shapenet_render.projection import view_transform
 from shapenet_render.renderer import RenderSettings
 

@@ -1,6 +1,6 @@
 """`igbench bench recover`: does a method recover ONE known shape from 2D renders of it?
 
-Issue 5 ("Does it learn?") and issue 6 ("The paper's claim, checked"). A method is trained on
+Does the method learn, and does it keep what the paper says it keeps (a cavity)? A method is trained on
 random views of a single known shape and, every ``eval_every`` iterations, its generator's samples
 are compared with that shape's voxel grid. Nothing here is faked: the numbers come from the
 generator's checkpoints, scored against the very grid the training images were rendered from.
@@ -47,11 +47,11 @@ Scores (after every chunk, and once at iteration 0 from the initial generator)
       voxel and cuts off what turns out of the grid's corners. A shape learned at an angle between
       two steps is up to 7.5 deg off, which costs it some IoU; the score is a lower bound in that
       sense. Angles are counter-clockwise seen from above, as azimuths (docs/conventions.md).
-    * **cavity** (issue 6's definition): of the voxels inside the truth's convex hull (the hull of
+    * **cavity**: of the voxels inside the truth's convex hull (the hull of
       its filled voxels' centres) that are empty in the truth, the fraction the sample leaves
       empty, at the sample's best rotation. 1 = the cavity is kept, 0 = filled. Only defined for
       shapes with such voxels (None otherwise).
-    * **cavity_bbox** (issue 5's wording): the same with the truth's bounding box instead of its
+    * **cavity_bbox**: the same with the truth's bounding box instead of its
       hull. For a bathtub the box adds the air around its rounded or sloped outside, which no
       method is asked to fill or keep; the hull version measures the tub's inside, which is why it
       is the one reported as ``cavity``.
@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
 import os
 import re
@@ -90,9 +91,26 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+
+from benchmark.experiments.recover_report import (
+    RecoverError,
+    format_header,
+    format_row,
+)
+from benchmark.experiments.recover_scores import (
+    Truth,
+    checkpoint_method,
+    initial_method,
+    sample_volumes,
+    score_volumes,
+)
+from iggan.configbase import Config
+from shapenet_render.presets import PRESETS
+
+_log = logging.getLogger(__name__)
 
 #: Methods that make shapes (the 2D-DCGAN makes images; there is nothing to score).
 RECOVER_METHODS = ("iggan", "visual-hull", "absorption-only")
@@ -100,10 +118,6 @@ RECOVER_METHODS = ("iggan", "visual-hull", "absorption-only")
 START_BIAS = {"empty": -3.0, "full": 3.0}
 RECORDS_FILE = "recover.jsonl"
 RECORD_VERSION = 1
-
-
-class RecoverError(ValueError):
-    """A recovery benchmark that cannot run; the message says why and what to do."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -153,8 +167,10 @@ class ShapeRef:
 
 
 @dataclass(frozen=True)
-class RecoverConfig:
+class RecoverConfig(Config):
     """Everything that determines a recovery benchmark (see the module docstring)."""
+
+    error: ClassVar[type[Exception]] = RecoverError
 
     method: str = "iggan"
     """``iggan``, ``visual-hull`` or ``absorption-only``."""
@@ -188,12 +204,8 @@ class RecoverConfig:
     (``--set FIELD=VALUE``), for trying a hyperparameter on the benchmark; recorded with every
     record. The fields the benchmark sets itself (see :data:`FIXED_FIELDS`) cannot be replaced."""
 
-    def __post_init__(self):
-        from iggan.config import PRESETS
-
-        def need(ok: bool, name: str, msg: str) -> None:
-            if not ok:
-                raise RecoverError(f"{name}: {msg} (got {getattr(self, name)!r})")
+    def validate(self) -> None:
+        need = self.need
 
         need(self.method in RECOVER_METHODS, "method", f"one of {', '.join(RECOVER_METHODS)}")
         # Canonical spelling (``bathtubs`` -> ``bathtub``), so records of one shape compare equal.
@@ -240,12 +252,6 @@ class RecoverConfig:
             return Path(self.outdir)
         return Path("runs") / f"recover-{self.method}-{self.shape_ref.slug}-{self.preset}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
-
 
 #: TrainConfig fields the benchmark sets itself (``train_overrides`` may not replace them).
 FIXED_FIELDS = ("method", "data", "preset", "seed", "g_out_bias")
@@ -267,269 +273,16 @@ def train_config(config: RecoverConfig, start: str, data: str | Path = ""):
 
 
 def parse_train_overrides(texts: Iterable[str]) -> tuple[tuple[str, Any], ...]:
-    """``FIELD=VALUE`` strings -> ``(field, value)`` pairs, each value converted to the
-    :class:`~iggan.config.TrainConfig` field's type (``none`` for an optional field's None;
-    ``true``/``false`` for booleans). Raises :class:`RecoverError` naming a bad item."""
-    from iggan.config import TrainConfig
+    """``FIELD=VALUE`` strings (``--set``) -> ``(field, value)`` pairs of
+    :class:`~iggan.config.TrainConfig` fields, through the configs' one parser
+    (:meth:`iggan.configbase.Config.parse_settings`). Raises :class:`RecoverError` naming a bad
+    item."""
+    from iggan.config import ConfigError, TrainConfig
 
-    types = {f.name: str(f.type) for f in dataclasses.fields(TrainConfig)}
-    out: list[tuple[str, Any]] = []
-    for text in texts:
-        name, sep, raw = text.partition("=")
-        name, raw = name.strip().replace("-", "_"), raw.strip()
-        if not sep or not name:
-            raise RecoverError(f"--set {text!r}: expected FIELD=VALUE, e.g. lr_r=5e-5")
-        if name not in types:
-            raise RecoverError(f"--set {text!r}: TrainConfig has no field {name!r}")
-        typ = types[name]
-        base = typ.replace("| None", "").strip()
-        try:
-            if typ.endswith("| None") and raw.lower() == "none":
-                value: Any = None
-            elif base == "bool":
-                if raw.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError("expected true or false")
-                value = raw.lower() in ("true", "1")
-            elif base == "int":
-                value = int(raw)
-            elif base == "float":
-                value = float(raw)
-            else:
-                value = raw
-        except ValueError as exc:
-            raise RecoverError(f"--set {text!r}: {name} is {typ}: {exc}") from None
-        out.append((name, value))
-    return tuple(out)
-
-
-# --------------------------------------------------------------------------------------------------
-# Metric math: pure functions of bool grids (N, N, N) indexed [x, y, z], +Y up
-# --------------------------------------------------------------------------------------------------
-
-
-def rotate_about_y(grid: np.ndarray, degrees: float) -> np.ndarray:
-    """``grid`` rotated about the vertical axis through the grid's centre, counter-clockwise seen
-    from above (+X turns towards -Z at 90 deg, as azimuths do; docs/conventions.md).
-
-    grid : (N, N, N) bool. Multiples of 90 deg are exact (``np.rot90`` on the (x, z) axes); other
-    angles sample the nearest voxel (``scipy.ndimage.rotate``, ``order=0``); what leaves the grid
-    is lost and what enters is empty.
-    """
-    return _rotate(np.asarray(grid, dtype=bool), degrees)
-
-
-def _rotate(volume: np.ndarray, degrees: float) -> np.ndarray:
-    """:func:`rotate_about_y` for a volume of any dtype (nearest neighbour, so it commutes with
-    thresholding; what enters the grid is 0)."""
-    if volume.ndim != 3:
-        raise ValueError(f"grid must be (N, N, N), got {volume.shape}")
-    degrees = float(degrees) % 360.0
-    quarter = degrees / 90.0
-    if quarter == int(quarter):
-        return np.rot90(volume, -int(quarter), axes=(0, 2))
-    from scipy import ndimage
-
-    return ndimage.rotate(
-        volume, -degrees, axes=(0, 2), reshape=False, order=0, mode="constant", cval=0
-    )
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    from shapenet_render.voxelize import voxel_iou
-
-    return voxel_iou(a, b)
-
-
-def convex_hull_mask(grid: np.ndarray) -> np.ndarray:
-    """(N, N, N) bool: voxels whose centres lie in the convex hull of ``grid``'s filled voxels'
-    centres (``grid`` itself included). A flat or near-empty grid (no 3D hull) gives its bounding
-    box."""
-    from scipy.spatial import ConvexHull, QhullError
-
-    grid = np.asarray(grid, dtype=bool)
-    box = bounding_box_mask(grid)
-    points = np.argwhere(grid).astype(np.float64)
-    if len(points) < 4:
-        return box
     try:
-        hull = ConvexHull(points)
-    except QhullError:  # coplanar or collinear: no volume; its bounding box is as flat
-        return box
-    candidates = np.argwhere(box).astype(np.float64)
-    # Inside = on the inner side of every facet (normal . x + offset <= 0), with a tolerance for
-    # centres lying exactly on a facet.
-    inside = (candidates @ hull.equations[:, :3].T + hull.equations[:, 3] <= 1e-6).all(axis=1)
-    out = np.zeros_like(grid)
-    idx = candidates[inside].astype(np.int64)
-    out[idx[:, 0], idx[:, 1], idx[:, 2]] = True
-    return out | grid
-
-
-def bounding_box_mask(grid: np.ndarray) -> np.ndarray:
-    """(N, N, N) bool: the axis-aligned bounding box of ``grid``'s filled voxels, filled."""
-    grid = np.asarray(grid, dtype=bool)
-    out = np.zeros_like(grid)
-    if not grid.any():
-        return out
-    idx = np.argwhere(grid)
-    lo, hi = idx.min(axis=0), idx.max(axis=0) + 1
-    out[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]] = True
-    return out
-
-
-def cavity_score(sample: np.ndarray, cavity: np.ndarray) -> float | None:
-    """Fraction of the ``cavity`` voxels (bool grid) that ``sample`` leaves empty; None when
-    ``cavity`` is empty."""
-    n = int(np.count_nonzero(cavity))
-    if n == 0:
-        return None
-    return float(np.count_nonzero(cavity & ~np.asarray(sample, dtype=bool)) / n)
-
-
-@dataclass(frozen=True, eq=False)
-class Truth:
-    """The target shape and the regions it is scored on (all (N, N, N) bool)."""
-
-    grid: np.ndarray
-    hull: np.ndarray
-    """Filled convex hull (:func:`convex_hull_mask`)."""
-    box: np.ndarray
-    """Filled bounding box (:func:`bounding_box_mask`)."""
-
-    @classmethod
-    def of(cls, grid: np.ndarray) -> Truth:
-        grid = np.asarray(grid, dtype=bool)
-        if grid.ndim != 3 or len(set(grid.shape)) != 1 or not grid.any():
-            raise ValueError(f"truth must be a non-empty (N, N, N) grid, got {grid.shape}")
-        return cls(grid, convex_hull_mask(grid), bounding_box_mask(grid))
-
-    @property
-    def cavity_hull(self) -> np.ndarray:
-        """Inside the convex hull, empty in the truth (issue 6's cavity)."""
-        return self.hull & ~self.grid
-
-    @property
-    def cavity_box(self) -> np.ndarray:
-        """Inside the bounding box, empty in the truth (issue 5's wording)."""
-        return self.box & ~self.grid
-
-    @property
-    def floor_bbox_iou(self) -> float:
-        """IoU of the filled bounding box with the truth."""
-        return _iou(self.box, self.grid)
-
-    @property
-    def floor_hull_iou(self) -> float:
-        """IoU of the filled convex hull with the truth."""
-        return _iou(self.hull, self.grid)
-
-
-@dataclass
-class SampleScore:
-    """One sample's scores at its best rotation."""
-
-    iou: float
-    angle: float
-    """Rotation (deg, counter-clockwise seen from above) that maximises the IoU."""
-    cavity: float | None
-    cavity_bbox: float | None
-    fill: float
-
-
-def score_sample(sample: np.ndarray, truth: Truth, angle_step: int = 15) -> SampleScore:
-    """Best-rotation IoU of one bool sample (N, N, N) with ``truth``, and the cavity scores at
-    that rotation (ties: the smallest angle)."""
-    sample = np.asarray(sample, dtype=bool)
-    if sample.shape != truth.grid.shape:
-        raise ValueError(f"sample is {sample.shape}, truth is {truth.grid.shape}")
-    best_iou, best_angle, best = -1.0, 0.0, sample
-    for angle in range(0, 360, angle_step):
-        turned = rotate_about_y(sample, angle)
-        iou = _iou(turned, truth.grid)
-        if iou > best_iou:
-            best_iou, best_angle, best = iou, float(angle), turned
-    return SampleScore(
-        iou=best_iou,
-        angle=best_angle,
-        cavity=cavity_score(best, truth.cavity_hull),
-        cavity_bbox=cavity_score(best, truth.cavity_box),
-        fill=float(np.count_nonzero(sample) / np.count_nonzero(truth.grid)),
-    )
-
-
-def _mean(values: Iterable[float | None]) -> float | None:
-    values = [v for v in values if v is not None]
-    return float(np.mean(values)) if values else None
-
-
-#: Thresholds searched for the best-threshold reading (:func:`best_threshold`): 0.01 to 0.04, then
-#: 0.05 to 0.95 by 0.05. The low ones catch shapes drawn at low occupancy spread along the ray.
-SEARCH_THRESHOLDS = (0.01, 0.02, 0.03, 0.04) + tuple(round(0.05 * k, 2) for k in range(1, 20))
-
-
-def _summary(scores: list[SampleScore]) -> dict[str, Any]:
-    return {
-        "iou": _mean(s.iou for s in scores),
-        "cavity": _mean(s.cavity for s in scores),
-        "cavity_bbox": _mean(s.cavity_bbox for s in scores),
-        "fill": _mean(s.fill for s in scores),
-    }
-
-
-def best_threshold(
-    volumes: np.ndarray,
-    truth: Truth,
-    angle_step: int = 15,
-    thresholds: Iterable[float] = SEARCH_THRESHOLDS,
-) -> float:
-    """The one threshold (of ``thresholds``) at which the samples' mean best-rotation IoU with the
-    truth is highest; ties go to the threshold nearest 0.5.
-
-    An oracle reading (it looks at the truth), the same for every method: a method whose image
-    formation sums occupancy along the ray can draw its shape away from the protocol's 0.5, and
-    is then read at the threshold that favours it most. volumes : (K, N, N, N) float in [0, 1].
-    """
-    thresholds = sorted(thresholds, key=lambda t: (abs(t - 0.5), t))
-    # Nearest-neighbour rotation commutes with thresholding: rotate each float volume once.
-    turned = np.stack(
-        [
-            np.stack([_rotate(v, a) for a in range(0, 360, angle_step)])
-            for v in np.asarray(volumes, dtype=np.float32)
-        ]
-    )  # (K, A, N, N, N)
-    grid = truth.grid[None, None]
-    best_t, best = thresholds[0], -1.0
-    for t in thresholds:
-        filled = turned > t
-        inter = np.count_nonzero(filled & grid, axis=(2, 3, 4))
-        union = np.count_nonzero(filled | grid, axis=(2, 3, 4))
-        iou = float(np.mean(np.max(inter / np.maximum(union, 1), axis=1)))
-        if iou > best + 1e-12:
-            best_t, best = t, iou
-    return float(best_t)
-
-
-def score_volumes(
-    volumes: np.ndarray,
-    truth: Truth,
-    threshold: float = 0.5,
-    angle_step: int = 15,
-    search: Iterable[float] | None = SEARCH_THRESHOLDS,
-) -> dict[str, Any]:
-    """Scores of generated volumes (K, N, N, N) float occupancy in [0, 1]: the means over samples
-    of :func:`score_sample` (``iou``, ``cavity``, ``cavity_bbox``, ``fill``) at ``threshold``, and
-    ``per_sample``. With ``search``, also ``best``: the same means at :func:`best_threshold`
-    (and that ``threshold``)."""
-    volumes = np.asarray(volumes)
-    if volumes.ndim != 4 or volumes.shape[1:] != truth.grid.shape:
-        raise ValueError(f"volumes must be (K, {truth.grid.shape}), got {volumes.shape}")
-    scores = [score_sample(v > threshold, truth, angle_step) for v in volumes]
-    out = {**_summary(scores), "per_sample": [dataclasses.asdict(s) for s in scores]}
-    if search is not None:
-        t = best_threshold(volumes, truth, angle_step, search)
-        best = [score_sample(v > t, truth, angle_step) for v in volumes]
-        out["best"] = {"threshold": t, **_summary(best)}
-    return out
+        return TrainConfig.parse_settings(texts)
+    except ConfigError as exc:
+        raise RecoverError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -597,63 +350,6 @@ def shape_dataset(
 
 
 # --------------------------------------------------------------------------------------------------
-# Sampling a generator
-# --------------------------------------------------------------------------------------------------
-
-
-def _initial_method(train_cfg):
-    """The method as :func:`iggan.training.train` initialises it (same seed, same weights), without
-    touching this process's random generators."""
-    import torch
-
-    from iggan.methods import build_method
-    from iggan.training import resolve_device
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(train_cfg.seed)
-        return build_method(train_cfg, resolve_device(train_cfg.device))
-
-
-def _checkpoint_method(train_cfg, path: Path):
-    """The method with every module loaded from a training checkpoint."""
-    from iggan import checkpoint as ckpt_io
-    from iggan.methods import restore_method
-    from iggan.training import resolve_device
-
-    data = ckpt_io.load_checkpoint(path, kind="train")
-    return restore_method(data, resolve_device(train_cfg.device))
-
-
-def sample_volumes(
-    method, train_cfg, n: int, azimuth_range, elevation_range, average: bool = True
-) -> np.ndarray:
-    """(n, N, N, N) float32 occupancies of ``method.sample`` (G in eval mode, no state change) at
-    the fixed latents of the run's sample grids; ``average=False``: from the trained G even when
-    the run keeps a moving average of it (``g_ema``)."""
-    import torch
-
-    from iggan.training import sample_inputs
-
-    z, az, el = sample_inputs(train_cfg, azimuth_range, elevation_range, n=n)
-    threads = torch.get_num_threads()
-    if train_cfg.torch_threads:
-        torch.set_num_threads(train_cfg.torch_threads)
-    try:
-        out = method.sample(
-            z.to(method.device),
-            az.to(method.device),
-            el.to(method.device),
-            volumes_only=True,
-            average=average,
-        )
-    finally:
-        torch.set_num_threads(threads)
-    if "volumes" not in out:
-        raise RecoverError(f"{train_cfg.method} makes no volumes; nothing to score")
-    return out["volumes"][:, 0].float().cpu().numpy()
-
-
-# --------------------------------------------------------------------------------------------------
 # The benchmark
 # --------------------------------------------------------------------------------------------------
 
@@ -697,12 +393,10 @@ def recover(
     ``resume`` continues the runs already in the output folder (stopped by a signal, a kill, or
     their budget) from their newest checkpoints, up to this config's budget and iteration cap;
     without it an output folder that holds a run is refused."""
-    from benchmark.registry import register_methods
     from iggan import checkpoint as ckpt_io
-    from iggan.methods import METHODS
+    from iggan.registry import method_class
     from shapenet_render.dataset import ImageDataset, content_digest
 
-    register_methods()
     shape = config.shape_ref
     outdir = config.out_path
     for start in config.starts:
@@ -711,12 +405,10 @@ def recover(
                 f"{outdir / start} already holds a run; pass --resume to continue it, or choose "
                 "another --outdir (or remove it)"
             )
-    if config.method not in METHODS:
-        raise RecoverError(f"method {config.method!r} is not registered with the training loop")
     sizes = train_config(config, config.starts[0])
     data = shape_dataset(
         shape,
-        METHODS[config.method].dataset_renderer,
+        method_class(config.method).dataset_renderer,
         sizes.image_res,
         sizes.voxel_res,
         config.views,
@@ -849,7 +541,7 @@ def _recover_start(
         wall0 -= 60.0 * float(last.get("wall_minutes") or 0.0)
         seconds_per_it = last.get("seconds_per_iteration")
     else:
-        yield record(_initial_method(train_cfg), 0, None, "start")
+        yield record(initial_method(train_cfg), 0, None, "start")
     while True:
         n = config.eval_every - done % config.eval_every
         if config.max_iterations is not None:
@@ -872,7 +564,7 @@ def _recover_start(
         if res.checkpoint is None:
             raise RecoverError(f"{run_dir}: training wrote no checkpoint at iteration {done}")
         status = "interrupted" if res.status != "finished" else "training"
-        yield record(_checkpoint_method(train_cfg, res.checkpoint), done, res.checkpoint, status)
+        yield record(checkpoint_method(train_cfg, res.checkpoint), done, res.checkpoint, status)
         if status == "interrupted":
             return
 
@@ -894,252 +586,76 @@ def _load_average() -> float | None:
         return None
 
 
+def _print_records(echo: Callable[[str], None]) -> Callable[[dict], None]:
+    """An ``on_record`` that prints each start's header once, then a row per record."""
+    shown: set[str] = set()
+
+    def show(record: dict) -> None:
+        if record["start"] not in shown:
+            shown.add(record["start"])
+            echo(format_header(record))
+        echo(format_row(record))
+
+    return show
+
+
+def seed_job(config: RecoverConfig, resume: bool) -> None:
+    """One seed of :func:`recover_seeds` in a job's process, its rows printed to the job's log."""
+    result = recover(config, on_record=_print_records(_log.info), resume=resume)
+    if result.interrupted:
+        raise RecoverError("interrupted; the records so far are written")
+
+
+def recover_seeds(
+    config: RecoverConfig,
+    seeds: Sequence[int],
+    jobs: int = 1,
+    resume: bool = False,
+    echo: Callable[[str], None] = print,
+) -> list[Path]:
+    """One :func:`recover` per seed into ``<outdir>/seed-<s>``: here one after the other, or
+    ``jobs`` at a time in processes of their own (:mod:`benchmark.jobs`, logs in
+    ``<outdir>/logs/``). Returns the seed folders. A failed seed is reported after the others have
+    finished (:class:`RecoverError` naming it)."""
+    from benchmark.jobs import Job, JobError, run_jobs
+
+    base = config.out_path
+    configs = [dataclasses.replace(config, seed=s, outdir=str(base / f"seed-{s}")) for s in seeds]
+    if jobs == 1:
+        for s, cfg in zip(seeds, configs, strict=True):
+            echo(f"seed {s}: {cfg.out_path}")
+            result = recover(cfg, on_record=_print_records(echo), resume=resume)
+            if result.interrupted:
+                raise RecoverError(f"seed {s}: interrupted; the records so far are written")
+    else:
+        work = [
+            Job(f"seed {s}", seed_job, (cfg, resume), base / "logs" / f"seed-{s}.log")
+            for s, cfg in zip(seeds, configs, strict=True)
+        ]
+        try:
+            run_jobs(work, jobs, echo)
+        except JobError as exc:
+            raise RecoverError(str(exc)) from exc
+    return [cfg.out_path for cfg in configs]
+
+
 def _method_class(name: str):
-    from iggan.methods import METHODS
+    from iggan.registry import method_class
 
-    return METHODS[name]
-
-
-# --------------------------------------------------------------------------------------------------
-# Tables (from records only)
-# --------------------------------------------------------------------------------------------------
-
-_COLUMNS = ("minutes", "iteration", "IoU", "cavity", "cav_bbox", "fill", "t*", "IoU@t*", "cav@t*")
-#: With ``g_ema`` the scores are the moving average's; these are the trained G's, at 0.5.
-_RAW_COLUMNS = ("IoU(G)", "cav(G)")
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def _overrides_text(record: dict[str, Any]) -> str:
-    """``, set k=v ...`` for a record made with ``train_overrides`` (older records have none)."""
-    over = record.get("train_overrides") or {}
-    return "".join(f", set {k}={v}" for k, v in sorted(over.items()))
-
-
-def _variant(record: dict[str, Any]) -> tuple:
-    """What makes two records' runs different experiments (their rows are never mixed)."""
-    over = json.dumps(record.get("train_overrides") or {}, sort_keys=True)
-    return (record["method"], record["shape"], record["preset"], over)
-
-
-def format_header(record: dict[str, Any]) -> str:
-    """The lines above a start's rows: what was run, the floors, the column names."""
-    return "\n".join(
-        [
-            f"{record['method']} on {record['shape']} ({record['voxel_res']}^3, "
-            f"{record['image_res']}^2, {record['views']} views), preset {record['preset']}"
-            f"{_overrides_text(record)}, "
-            f"start {record['start']} (g_out_bias {record['g_out_bias']:+g})",
-            f"floors: filled bounding box IoU {record['floor_bbox_iou']:.3f}, filled convex hull "
-            f"IoU {record['floor_hull_iou']:.3f} (cavity 0 for both)",
-            *_machine_line(record),
-            "".join(f"{c:>10}" for c in _columns(record)),
-        ]
-    )
-
-
-def _machine_line(record: dict[str, Any]) -> list[str]:
-    """``machine: ...`` when the record has it (older records do not): the minutes and iterations
-    of two runs compare only on the same cores and load."""
-    if record.get("torch_threads") is None:
-        return []
-    load = record.get("load_average")
-    return [
-        f"machine: {record.get('cpu_count') or '?'} cores, {record['torch_threads']} torch "
-        f"thread(s), 1-minute load average {'-' if load is None else f'{load:.2f}'} at "
-        f"iteration {record['iteration']}"
-    ]
-
-
-def _columns(record: dict[str, Any]) -> tuple[str, ...]:
-    return _COLUMNS + (_RAW_COLUMNS if "g_raw" in record else ())
-
-
-def format_row(record: dict[str, Any]) -> str:
-    """One evaluation: training minutes, iteration, mean IoU, cavity, cavity_bbox, fill."""
-    cells = [
-        f"{record['minutes']:.2f}",
-        str(record["iteration"]),
-        _fmt(record["iou"]),
-        _fmt(record["cavity"]),
-        _fmt(record["cavity_bbox"]),
-        _fmt(record["fill"], 2),
-    ]
-    best = record.get("best")  # absent in records made before the threshold search
-    cells += [
-        _fmt(best and best["threshold"], 2),
-        _fmt(best and best["iou"]),
-        _fmt(best and best["cavity"]),
-    ]
-    raw = record.get("g_raw")
-    if raw is not None:
-        cells += [_fmt(raw["iou"]), _fmt(raw["cavity"])]
-    line = "".join(f"{c:>10}" for c in cells)
-    return line + ("  (interrupted)" if record.get("status") == "interrupted" else "")
-
-
-def format_table(records: list[dict[str, Any]]) -> str:
-    """Every start's header and rows."""
-    lines: list[str] = []
-    key = None
-    for r in records:
-        k = (*_variant(r), r["start"], r["run_dir"])
-        if k != key:
-            if lines:
-                lines.append("")
-            lines.append(format_header(r))
-            key = k
-        lines.append(format_row(r))
-    return "\n".join(lines)
-
-
-def format_summary(records: list[dict[str, Any]], pool: bool = False) -> str:
-    """The last evaluation of each start and seed, one block per (method, shape, preset,
-    overrides): a result counts only if it holds from both starts. Where a start has several
-    seeds, :func:`format_seed_statistics` follows the block.
-
-    ``pool``: one block per (method, shape, preset) whatever the runs' ``--set`` fields, for runs
-    that are one experiment under two labels (a ``--set`` that a later preset made its default);
-    the header lists each run's fields, and two runs of one start and seed are an error."""
-    last: dict[tuple, dict[tuple[str, int], dict[str, Any]]] = {}
-    for r in records:
-        key = (r["start"], int(r.get("seed", 0)))
-        variant = _variant(r)[:3] if pool else _variant(r)
-        runs = last.setdefault(variant, {})
-        if pool and key in runs and _variant(runs[key]) != _variant(r):
-            raise RecoverError(
-                f"{variant[0]} on {variant[1]}: two runs of start {key[0]}, seed {key[1]} to pool "
-                f"({runs[key].get('run_dir', '?')} and {r.get('run_dir', '?')})"
-            )
-        if key not in runs or r["iteration"] >= runs[key]["iteration"]:
-            runs[key] = r
-    lines: list[str] = []
-    for (method, shape, preset, *_), by_run in last.items():
-        any_record = next(iter(by_run.values()))
-        if lines:
-            lines.append("")
-        label = _overrides_text(any_record)
-        if pool:
-            sets = sorted({_overrides_text(r) or ", no --set" for r in by_run.values()})
-            label = ", pooled runs (" + "; ".join(s[2:] for s in sets) + ")"
-        lines += [
-            f"{method} on {shape}, preset {preset}{label}: "
-            "last evaluation of each start and seed "
-            f"(floors: bounding box IoU {any_record['floor_bbox_iou']:.3f}, "
-            f"convex hull IoU {any_record['floor_hull_iou']:.3f})",
-            f"{'start':>8}{'seed':>6}" + "".join(f"{c:>10}" for c in _columns(any_record)),
-        ]
-        for (start, seed), r in sorted(by_run.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-            lines.append(f"{start:>8}{seed:>6}" + format_row(r))
-        if any(len([k for k in by_run if k[0] == st]) > 1 for st, _ in by_run):
-            lines += ["", format_seed_statistics(list(by_run.values()))]
-    return "\n".join(lines)
-
-
-#: Scores aggregated over seeds (:func:`format_seed_statistics`): key, column name, and whether
-#: the worst seed is the lowest value (True) or the one farthest from 1 (fill). ``best_*`` read
-#: the record's best-threshold reading.
-_SEED_STATS = (
-    ("iou", "IoU", True),
-    ("cavity", "cavity", True),
-    ("fill", "fill", False),
-    ("best_iou", "IoU@t*", True),
-    ("best_cavity", "cav@t*", True),
-)
-
-
-def _score(record: dict[str, Any], key: str) -> float | None:
-    if key.startswith("best_"):
-        best = record.get("best") or {}
-        return best.get(key[5:])
-    return record.get(key)
-
-
-def seed_statistics(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per start: mean, sample standard deviation and worst seed of each score of
-    :data:`_SEED_STATS` over ``records`` (one evaluation per seed, e.g. each seed's last).
-
-    Returns ``{start: {"seeds": [...], "iteration": [...], key: {"mean", "sd", "worst",
-    "worst_seed"}}}``; the sd is None for one seed; worst = lowest (fill: farthest from 1).
-    """
-    out: dict[str, dict[str, Any]] = {}
-    for start in dict.fromkeys(r["start"] for r in records):
-        rs = sorted((r for r in records if r["start"] == start), key=lambda r: r.get("seed", 0))
-        entry: dict[str, Any] = {
-            "seeds": [int(r.get("seed", 0)) for r in rs],
-            "iteration": [int(r["iteration"]) for r in rs],
-        }
-        for key, _, lowest in _SEED_STATS:
-            pairs = [(_score(r, key), int(r.get("seed", 0))) for r in rs]
-            pairs = [p for p in pairs if p[0] is not None]
-            if not pairs:
-                continue
-            values = np.array([v for v, _ in pairs], dtype=float)
-            worst = (
-                min(pairs, key=lambda p: p[0])
-                if lowest
-                else max(pairs, key=lambda p: abs(p[0] - 1.0))
-            )
-            entry[key] = {
-                "mean": float(values.mean()),
-                "sd": float(values.std(ddof=1)) if len(values) > 1 else None,
-                "worst": float(worst[0]),
-                "worst_seed": worst[1],
-            }
-        out[start] = entry
-    return out
-
-
-def format_seed_statistics(records: list[dict[str, Any]]) -> str:
-    """``mean ± sd (worst seed)`` per start and score over one evaluation per seed."""
-    stats = seed_statistics(records)
-    head = f"{'start':>8}{'seeds':>10}{'iteration':>11}" + "".join(
-        f"{name:>25}" for _, name, _ in _SEED_STATS
-    )
-    lines = ["over seeds: mean ± sd (worst seed: value)", head]
-    for start, entry in stats.items():
-        its = "/".join(map(str, sorted(set(entry["iteration"]))))
-        cells = []
-        for key, _, _ in _SEED_STATS:
-            st = entry.get(key)
-            if st is None:
-                cells.append(f"{'-':>25}")
-                continue
-            sd = "" if st["sd"] is None else f"±{st['sd']:.3f}"
-            text = f"{st['mean']:.3f}{sd} (s{st['worst_seed']}: {st['worst']:.2f})"
-            cells.append(f"{text:>25}")
-        seeds = ",".join(map(str, entry["seeds"]))
-        lines.append(f"{start:>8}{seeds:>10}{its:>11}" + "".join(cells))
-    return "\n".join(lines)
+    return method_class(name)
 
 
 __all__ = [
     "RECOVER_METHODS",
     "START_BIAS",
     "RecoverConfig",
-    "RecoverError",
     "RecoverResult",
     "ShapeRef",
-    "Truth",
-    "bounding_box_mask",
-    "cavity_score",
-    "convex_hull_mask",
-    "format_header",
-    "format_row",
-    "format_seed_statistics",
-    "format_summary",
-    "format_table",
-    "seed_statistics",
     "parse_train_overrides",
     "read_records",
     "recover",
-    "rotate_about_y",
-    "score_sample",
-    "score_volumes",
-    "best_threshold",
+    "recover_seeds",
+    "seed_job",
     "shape_dataset",
     "train_config",
 ]

@@ -36,7 +36,7 @@ class MetricRecord:
     """One metric value and everything needed to tell whether two values are comparable."""
 
     metric: str
-    """Protocol name, e.g. ``fid_clf21_5k`` (:func:`benchmark.fid.metric_name`)."""
+    """Protocol name, e.g. ``fid_clf21_5k`` (:func:`benchmark.metrics.fid.metric_name`)."""
     value: float
     """The metric's value (KID: the mean over subsets; its std is in ``protocol``)."""
     n_real: int
@@ -104,7 +104,7 @@ def records_from_result(
     preset: str | None = None,
     protocol: dict[str, Any] | None = None,
 ) -> list[MetricRecord]:
-    """The FID record (and the KID record, when computed) of a :class:`benchmark.fid.FidResult`."""
+    """The FID record (and the KID record, when computed) of a :class:`benchmark.metrics.fid.FidResult`."""
     stamp = now_iso()
     common = dict(
         n_real=result.n_real,
@@ -201,9 +201,9 @@ def evaluate_and_record(
 
     ``real_images`` defaults to the dataset file's stored images; pass fresh renders for an
     ``unlimited`` dataset (and say so in ``protocol``). Returns the
-    :class:`~benchmark.fid.FidResult` and the records written.
+    :class:`~benchmark.metrics.fid.FidResult` and the records written.
     """
-    from benchmark.fid import evaluate, load_images
+    from benchmark.metrics.fid import evaluate, load_images
     from shapenet_render.dataset import ImageDataset, content_digest
 
     real_dataset = Path(real_dataset)
