@@ -79,8 +79,8 @@ class TablePreset:
 #: settings with short runs, and the cpu classifier, meant to finish under 30 minutes on 2 cores
 #: from a fresh clone (docs/reproduction.md). IG-GAN runs in one slot while the three baselines
 #: run one after another in the other, so IG-GAN gets the budget. Its slot is the critical path
-#: (the cubes pre-training, ~6 minutes, then training, then its evaluation): 800 iterations made
-#: the demo 31.2 minutes from a fresh clone (docs/reproduction.md, run 6), so 650.
+#: (the cubes pre-training, then training, then its evaluation); 650 iterations keep the demo
+#: under 30 minutes from a fresh clone with a few minutes to spare (docs/reproduction.md).
 DEMO_ITERATIONS = {"iggan": 650, "visual-hull": 600, "absorption-only": 600, "dcgan": 1500}
 
 PRESETS: dict[str, TablePreset] = {
@@ -597,15 +597,6 @@ def cell_job(ctx: TableContext, cell: Cell, stage: str) -> None:
     log.info("%s", result.line())
 
 
-def classifier_job(preset_name: str, source: str, out: Path) -> None:
-    """The table's classifier trained in a job's process (resuming a killed training)."""
-    from benchmark.metrics.classifier import preset as classifier_preset
-    from benchmark.metrics.classifier_train import train_classifier
-
-    result = train_classifier(classifier_preset(preset_name, source=source), out, resume=True)
-    log.info("classifier: %s", result.checkpoint)
-
-
 def _train_in_processes(ctx: TableContext, cells: Sequence[Cell]) -> None:
     from benchmark.jobs import Job, JobError, run_jobs
 
@@ -614,14 +605,13 @@ def _train_in_processes(ctx: TableContext, cells: Sequence[Cell]) -> None:
     clf = ctx.classifier_path()
     install_shipped_classifier(ctx)
     stage = "all" if clf.is_file() else "train"  # evaluating needs the classifier
+    child = dataclasses.replace(ctx, jobs=1, progress=False, echo=log.info)
     if not clf.is_file() and ctx.classifier is None:
-        args = (ctx.preset.classifier, ctx.source, clf.parent)
-        jobs.append(Job("classifier", classifier_job, args, logs / "classifier.log"))
+        jobs.append(Job("classifier", ensure_classifier, (child,), logs / "classifier.log"))
     # IG-GAN runs first: they are the longest (longest-first keeps the slots evenly loaded)
     finished = ("done",) if stage == "all" else ("done", "trained")
     todo = [c for c in cells if cell_result(ctx, c).state not in finished]
     todo.sort(key=lambda c: c.method != "iggan")
-    child = dataclasses.replace(ctx, jobs=1, progress=False, echo=log.info)
     for cell in todo:
         jobs.append(Job(cell.id, cell_job, (child, cell, stage), logs / f"{cell.key}.log"))
     if jobs:

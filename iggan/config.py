@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 from shapenet_render.presets import check_preset
 
-from .configbase import Config, get_preset
+from .configbase import Config
 from .registry import METHOD_NAMES
 
 RENDERER_MODES = ("retrained", "fixed")
@@ -583,7 +583,8 @@ _PRETRAIN_PRESETS = {"paper": PRETRAIN_PAPER, "cpu": PRETRAIN_CPU, "smoke": PRET
 
 def pretrain_preset(name: str, **overrides) -> PretrainConfig:
     """The named pre-training preset with fields replaced by ``overrides``."""
-    return get_preset(_PRETRAIN_PRESETS, name, ConfigError, **overrides)
+    check_preset(name, ConfigError)
+    return _PRETRAIN_PRESETS[name].replace(**overrides)
 
 
 def pretrain_config_for(cfg: TrainConfig, on: str | None = None) -> PretrainConfig:

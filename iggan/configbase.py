@@ -128,7 +128,7 @@ class Config:
         try:
             return _parse(types[name], text.strip())
         except ValueError as exc:
-            raise cls.error(f"{name} is {_type_name(types[name])}: {exc}") from None
+            raise cls.error(f"{name} is {type_name(types[name])}: {exc}") from None
 
     @classmethod
     def parse_settings(cls, texts: Iterable[str]) -> tuple[tuple[str, Any], ...]:
@@ -162,7 +162,8 @@ def _optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
-def _type_name(tp: Any) -> str:
+def type_name(tp: Any) -> str:
+    """``int``, ``float | None``, ``tuple[str, ...]``: a field type as help and errors show it."""
     base, optional = _optional(tp)
     name = getattr(base, "__name__", str(base))
     return f"{name} | None" if optional else name
@@ -182,7 +183,7 @@ def _parse(tp: Any, text: str) -> Any:
         args = typing.get_args(base)
         item = args[0] if args else str
         parts = [p.strip() for p in text.split(",") if p.strip()]
-        if len(args) == 2 and args[1] is Ellipsis or not args:
+        if not args or (len(args) == 2 and args[1] is Ellipsis):
             return tuple(_parse(item, p) for p in parts)
         if len(parts) != len(args):
             raise ValueError(f"expected {len(args)} comma-separated values")
@@ -201,11 +202,3 @@ def _as_type(tp: Any, value: Any) -> Any:
             return tuple(_as_type(a, v) for a, v in zip(args, value, strict=True))
         return tuple(value)
     return value
-
-
-def get_preset(presets: Mapping[str, Config], name: str, error: type[Exception], **overrides):
-    """``presets[name]`` with fields replaced by ``overrides`` (an explicit None is a value)."""
-    from shapenet_render.presets import check_preset
-
-    check_preset(name, error)
-    return presets[name].replace(**overrides)

@@ -322,10 +322,12 @@ def bench_recover_cmd(
     from benchmark.experiments.recover import (
         RecoverConfig,
         parse_train_overrides,
+        print_records,
         read_records,
         recover,
+        recover_seeds,
     )
-    from benchmark.experiments.recover_report import format_header, format_row, format_summary
+    from benchmark.experiments.recover_report import format_summary
 
     errors = library_errors()
     if minutes is None and max_iterations is None:
@@ -363,22 +365,14 @@ def bench_recover_cmd(
     if dry_run:
         return
     if seed_list is not None:
-        outs = _recover_seeds(config, seed_list, jobs, resume)
+        outs = recover_seeds(config, seed_list, jobs=jobs, resume=resume, echo=click.echo)
         records = [r for out in outs for r in read_records(out)]
         click.echo("")
         click.echo(format_summary(records))
         click.echo("records: " + ", ".join(str(out / "recover.jsonl") for out in outs))
         return
-    shown: set[str] = set()
-
-    def show(record):
-        if record["start"] not in shown:
-            shown.add(record["start"])
-            click.echo(format_header(record))
-        click.echo(format_row(record))
-
     try:
-        result = recover(config, on_record=show, resume=resume)
+        result = recover(config, on_record=print_records(click.echo), resume=resume)
     except errors as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from exc
     click.echo("")
@@ -386,17 +380,6 @@ def bench_recover_cmd(
     click.echo(f"records: {result.outdir / 'recover.jsonl'}")
     if result.interrupted:
         raise click.ClickException("interrupted; the records so far are written")
-
-
-def _recover_seeds(config, seeds: list[int], jobs: int, resume: bool) -> list[Path]:
-    from benchmark.cli.common import library_errors
-    from benchmark.experiments.recover import recover_seeds
-    from benchmark.experiments.recover_report import RecoverError
-
-    try:
-        return recover_seeds(config, seeds, jobs=jobs, resume=resume, echo=click.echo)
-    except (RecoverError, *library_errors()) as exc:
-        raise click.ClickException(str(exc).splitlines()[0]) from exc
 
 
 @bench.command("recover-summary")

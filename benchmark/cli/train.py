@@ -37,11 +37,11 @@ class _FieldValue(click.ParamType):
     def __init__(self, cls, field: str, choices: tuple | None = None):
         self.cls, self.field = cls, field
         self.choices = tuple(str(c) for c in choices) if choices else None
-        typ = str(cls.field_types()[field]).replace("<class '", "").replace("'>", "")
-        self.optional = "None" in typ
-        self.name = typ.replace(" | None", "").replace("typing.", "") + (
-            "|none" if self.optional else ""
-        )
+        from iggan.configbase import type_name
+
+        typ = type_name(cls.field_types()[field])
+        self.optional = typ.endswith(" | None")
+        self.name = typ.replace(" | None", "|none")
 
     def get_metavar(self, param, ctx):
         if self.choices:

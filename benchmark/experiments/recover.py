@@ -586,7 +586,7 @@ def _load_average() -> float | None:
         return None
 
 
-def _print_records(echo: Callable[[str], None]) -> Callable[[dict], None]:
+def print_records(echo: Callable[[str], None]) -> Callable[[dict], None]:
     """An ``on_record`` that prints each start's header once, then a row per record."""
     shown: set[str] = set()
 
@@ -601,7 +601,7 @@ def _print_records(echo: Callable[[str], None]) -> Callable[[dict], None]:
 
 def seed_job(config: RecoverConfig, resume: bool) -> None:
     """One seed of :func:`recover_seeds` in a job's process, its rows printed to the job's log."""
-    result = recover(config, on_record=_print_records(_log.info), resume=resume)
+    result = recover(config, on_record=print_records(_log.info), resume=resume)
     if result.interrupted:
         raise RecoverError("interrupted; the records so far are written")
 
@@ -624,7 +624,7 @@ def recover_seeds(
     if jobs == 1:
         for s, cfg in zip(seeds, configs, strict=True):
             echo(f"seed {s}: {cfg.out_path}")
-            result = recover(cfg, on_record=_print_records(echo), resume=resume)
+            result = recover(cfg, on_record=print_records(echo), resume=resume)
             if result.interrupted:
                 raise RecoverError(f"seed {s}: interrupted; the records so far are written")
     else:
@@ -654,6 +654,7 @@ __all__ = [
     "parse_train_overrides",
     "read_records",
     "recover",
+    "print_records",
     "recover_seeds",
     "seed_job",
     "shape_dataset",
