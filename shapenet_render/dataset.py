@@ -484,9 +484,14 @@ def render_dataset(
         shutil.rmtree(parts_dir)
     source = source or get_source(spec.source)
     plan = make_plan(spec, source)
+    wanted = [i for i in range(plan.n_parts) if shard is None or i % shard[1] == shard[0]]
+    if not wanted:
+        raise DatasetError(
+            f"--shard {shard[0]}/{shard[1]}: the dataset has {plan.n_parts} part(s) of "
+            f"{PART_SIZE} models, so at most {plan.n_parts} shard(s)"
+        )
     _claim_parts_dir(parts_dir, spec)
 
-    wanted = [i for i in range(plan.n_parts) if shard is None or i % shard[1] == shard[0]]
     missing = [i for i in wanted if not _part_path(parts_dir, i).exists()]
     total = sum(len(plan.part(i)[0]) for i in wanted)
     done = total - sum(len(plan.part(i)[0]) for i in missing)

@@ -22,6 +22,7 @@ def one_line(exc: BaseException) -> click.ClickException:
 
 def library_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean bad input or an unusable environment, not a bug (no traceback for them)."""
+    from benchmark.cluster import ClusterError
     from benchmark.experiments.recover_report import RecoverError
     from benchmark.metrics.classifier import ClassifierError
     from benchmark.metrics.evaluate import EvalError
@@ -38,6 +39,7 @@ def library_errors() -> tuple[type[BaseException], ...]:
     from shapenet_render.sources.base import ShapeLoadError
 
     return (
+        ClusterError,
         ClassifierError,
         EvalError,
         FidError,
@@ -90,3 +92,111 @@ def source_from_spec(spec: str):
         return get_source(spec)
     except (ValueError, FileNotFoundError) as exc:
         raise click.BadParameter(str(exc), param_hint="--source") from exc
+
+
+#: Options of the commands that can run their work as scheduler jobs (:mod:`benchmark.cluster`).
+CLUSTER_OPTIONS = (
+    click.option(
+        "--executor",
+        type=click.Choice(["local", "slurm"]),
+        default=None,
+        help="Run the work as jobs: `slurm` through submitit, `local` as the same jobs in "
+        "processes here (default: no jobs). Logs and the ledger go to OUTDIR/jobs/; a rerun "
+        "submits only unfinished work and waits for jobs still running.",
+    ),
+    click.option("--slurm-partition", default=None, help="Slurm partition of every job."),
+    click.option(
+        "--gpus-per-job",
+        type=click.IntRange(0, 64),
+        default=0,
+        show_default=True,
+        help="GPUs of each training job; > 1 trains it on all of them, one process per GPU "
+        "(torch.distributed; the batch size is per process).",
+    ),
+    click.option("--cpus-per-job", type=click.IntRange(1, 1024), default=None, help="Slurm."),
+    click.option("--mem-gb", type=click.FloatRange(0.1), default=None, help="Slurm."),
+    click.option(
+        "--timeout-min",
+        type=click.IntRange(1),
+        default=24 * 60,
+        show_default=True,
+        help="A job's time limit; a job that reaches it is requeued and resumes (3 times at most).",
+    ),
+    click.option(
+        "--slurm-param",
+        "slurm_params",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Another #SBATCH option, e.g. account=vision, qos=high, constraint=a100 (repeatable).",
+    ),
+    click.option(
+        "--job-setup",
+        multiple=True,
+        metavar="LINE",
+        help="A shell line every job runs first, e.g. 'source .venv/bin/activate' (repeatable).",
+    ),
+    click.option(
+        "--wait/--no-wait",
+        default=True,
+        show_default=True,
+        help="--no-wait (slurm): queue every job, with dependencies, and return; "
+        "`igbench status OUTDIR` follows them and a rerun collects.",
+    ),
+)
+
+
+def cluster_options(func):
+    """Add :data:`CLUSTER_OPTIONS` to a command."""
+    for opt in reversed(CLUSTER_OPTIONS):
+        func = opt(func)
+    return func
+
+
+def cluster_from_options(folder, slots: int = 1, **kw):
+    """:class:`benchmark.cluster.ClusterOptions` from the options' values (None without
+    ``--executor``); ``folder`` is the submitit folder."""
+    from pathlib import Path
+
+    from benchmark.cluster import ClusterOptions, parse_slurm_params
+
+    executor = kw.pop("executor")
+    used = [
+        name
+        for name, default in (
+            ("slurm_partition", None),
+            ("gpus_per_job", 0),
+            ("cpus_per_job", None),
+            ("mem_gb", None),
+            ("slurm_params", ()),
+            ("job_setup", ()),
+            ("wait", True),
+        )  # fmt: skip
+        if kw.get(name, default) != default
+    ]
+    if executor is None:
+        if used:
+            flag = "--" + used[0].replace("_", "-").replace("slurm-params", "slurm-param")
+            raise click.UsageError(f"{flag} needs --executor local or --executor slurm")
+        return None
+    opts = ClusterOptions(
+        executor=executor,
+        folder=Path(folder),
+        partition=kw["slurm_partition"],
+        gpus_per_job=kw["gpus_per_job"],
+        cpus_per_job=kw["cpus_per_job"],
+        mem_gb=kw["mem_gb"],
+        timeout_min=kw["timeout_min"],
+        slurm_params=parse_slurm_params(kw["slurm_params"]),
+        setup=tuple(kw["job_setup"]),
+        slots=slots,
+        wait=kw["wait"],
+    )
+    opts.validate()
+    return opts
+
+
+#: The keyword names :func:`cluster_options` adds to a command.
+CLUSTER_KEYS = (
+    "executor", "slurm_partition", "gpus_per_job", "cpus_per_job", "mem_gb", "timeout_min",
+    "slurm_params", "job_setup", "wait",
+)  # fmt: skip

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from benchmark.cli.common import PRESET
+from benchmark.cli.common import PRESET, cluster_from_options, cluster_options
 from benchmark.cli.common import library_errors as _library_errors
 from benchmark.cli.common import one_line as _one_line
 
@@ -97,6 +97,7 @@ def classifier() -> None:
 @click.option("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@cluster_options
 def classifier_train(
     preset_name,
     source,
@@ -113,6 +114,7 @@ def classifier_train(
     device,
     dry_run,
     progress,
+    **cluster_kw,
 ):
     """Render the 21 classes, train Inception v3 on them and report held-out accuracy.
 
@@ -126,6 +128,7 @@ def classifier_train(
       igbench classifier train --preset paper --device cuda
       igbench classifier train --preset cpu --resume
       igbench classifier train --preset smoke --categories chair,sofa,bathtub --out /tmp/clf
+      igbench classifier train --preset paper --executor slurm --gpus-per-job 1   # as a Slurm job
     """
     from benchmark.metrics.classifier import default_out_dir, preset
     from benchmark.metrics.classifier_train import train_classifier
@@ -144,9 +147,24 @@ def classifier_train(
         )
     except _library_errors() as exc:
         raise _one_line(exc) from exc
-    out = out or default_out_dir(preset_name)
+    out = Path(out or default_out_dir(preset_name))
+    cluster = cluster_from_options(out / "jobs", **cluster_kw)
     click.echo(f"classifier config ({out}):\n{config.to_json()}")
     if dry_run:
+        return
+    if cluster is not None:
+        from benchmark.cluster_work import train_classifier_as_job
+
+        try:
+            result = train_classifier_as_job(
+                config, out, cluster, resume, overwrite, device, threads, click.echo
+            )
+        except _library_errors() as exc:
+            raise _one_line(exc) from exc
+        if result is None:
+            click.echo("queued; rerun with --resume once it has finished to see its result")
+        else:
+            _echo_result(f"trained (job folder {cluster.folder})", result)
         return
     _set_threads(threads)
     bars: dict = {}

@@ -26,6 +26,7 @@ Examples:
   igbench shapes preview --category bathtubs -n 16      # look at procedural bathtubs
   igbench bench render                                  # renderer throughput, naive vs ours
   igbench demo                                          # the main job on the embedded default
+  igbench table1 --preset paper --executor slurm --slurm-partition gpu   # the table as Slurm jobs
 """
 
 
@@ -59,6 +60,7 @@ COMMANDS: tuple[click.Command, ...] = (
     evaluate.eval_cmd,
     *tables.table_commands(),
     tables.demo,
+    tables.status,
     report.curves_cmd,
     report.report_cmd,
     bench.bench,

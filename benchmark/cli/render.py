@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from benchmark.cli.common import PRESET, Group, progress_bar
+from benchmark.cli.common import (
+    PRESET,
+    Group,
+    cluster_from_options,
+    cluster_options,
+    progress_bar,
+)
 
 # -- render ---------------------------------------------------------------------------------------
 
@@ -88,6 +94,21 @@ from benchmark.cli.common import PRESET, Group, progress_bar
     is_flag=True,
     help="Print the resolved dataset spec and output path, render nothing.",
 )
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="With --executor: render as this many shard jobs, then merge them into --out "
+    "(job logs in OUT.jobs/).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="With --executor local: shard jobs at once.",
+)
+@cluster_options
 @click.pass_context
 def render(
     ctx,
@@ -106,6 +127,9 @@ def render(
     resume,
     overwrite,
     dry_run,
+    shards,
+    jobs,
+    **cluster_kw,
 ):
     """Render one of the paper's datasets (section 4.2) into an HDF5 file.
 
@@ -124,6 +148,7 @@ def render(
       igbench render --category chairs --mode 500 --renderer visual-hull
       igbench render --category tables --mode one-per-model --shard 0/8   # on 8 machines, then:
       igbench render merge data/procedural/table-*.shard*of8.h5 --out tables.h5
+      igbench render --category tables --executor slurm --shards 8   # 8 Slurm jobs, then merged
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -142,7 +167,12 @@ def render(
         max_models=max_models,
         seed=seed,
     )
-    target = out or spec.default_path()
+    target = Path(out or spec.default_path())
+    cluster = cluster_from_options(Path(str(target) + ".jobs"), slots=jobs, **cluster_kw)
+    if shards is not None and cluster is None:
+        raise click.UsageError("--shards needs --executor (without it, render --shard i/n)")
+    if cluster is not None and shard is not None:
+        raise click.UsageError("--executor renders every shard: use --shards N, not --shard")
     click.echo(f"dataset: {spec.to_json()}")
     click.echo(f"output:  {target}")
     if dry_run:
@@ -158,6 +188,18 @@ def render(
         shapes = get_source(spec.source)
     except (ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if cluster is not None:
+        from benchmark.cluster_work import render_sharded
+
+        if overwrite and target.exists():
+            target.unlink()
+        summary = render_sharded(spec, target, shards or 1, cluster, workers, click.echo)
+        click.echo(
+            summary.format()
+            if summary
+            else "rerun this command once the shard jobs have finished: it merges them"
+        )
+        return
     bar = progress_bar("rendering", unit="img")
     views = spec.n_views  # the bar counts images (models x views), so its rate is images/s
     try:  # the bar ends its line before anything else is printed, an error included

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from benchmark.cli.common import CLUSTER_KEYS, cluster_from_options, cluster_options
 from benchmark.cli.common import library_errors as _library_errors
 from benchmark.cli.common import one_line as _one_line
 
@@ -27,18 +28,23 @@ _EXAMPLES = {
       igbench table1 --preset paper --plan > jobs.txt   # one command per line, for a job array
       igbench table1 --preset paper --cell chair/500/iggan
       igbench table1 --preset paper --collect           # the table from the finished cells
+      igbench table1 --preset paper --executor slurm --slurm-partition gpu --gpus-per-job 1
+      igbench table1 --preset cpu --executor local --jobs 2   # the same jobs, as processes here
+      igbench status out/tables/paper                   # jobs and cells, and their state
     """,
     "table2": """
     \b
     Examples:
       igbench table2 --preset cpu
       igbench table2 --preset cpu --categories chairs --plan
+      igbench table2 --preset paper --executor slurm --slurm-partition gpu --no-wait
     """,
     "table3": """
     \b
     Examples:
       igbench table3 --preset cpu
       igbench table3 --preset paper --plan
+      igbench table3 --preset paper --executor slurm --slurm-param account=vision
     """,
 }
 
@@ -57,6 +63,8 @@ _COMMON_DOC = """
     into --outdir with the paper's numbers in a second block. Every step resumes: a rerun after a
     kill reuses every finished dataset part, checkpoint and evaluation. --plan prints the shared
     inputs and one independent command per cell; --collect builds the table from finished cells.
+    --executor slurm (or local) runs the same steps as scheduler jobs: the shared inputs first, then
+    one job per cell, then the table here (docs/reproduction.md, "On a Slurm cluster").
 """
 
 
@@ -90,9 +98,10 @@ def _context(
 
 
 def run_table_command(
-    ctx, cells, cell_id=None, plan=False, collect_only=False, show=True, stage="all"
+    ctx, cells, cell_id=None, plan=False, collect_only=False, show=True, stage="all", cluster=None
 ) -> list[Path]:
-    """The body shared by the table commands and ``igbench demo``."""
+    """The body shared by the table commands and ``igbench demo``. With ``cluster``
+    (:class:`benchmark.cluster.ClusterOptions`) the cells are made as scheduler jobs first."""
     from tqdm import tqdm
 
     from benchmark import table_output, tables
@@ -112,13 +121,25 @@ def run_table_command(
         result = tables.run_cell(ctx, cell, classifier, stage)
         click.echo(result.line())
         return []
+    if cluster is not None and not collect_only:
+        from benchmark.table_jobs import run_on_cluster
+
+        if not run_on_cluster(ctx, cells, cluster):
+            click.echo(
+                f"rerun this command (or add --collect) once they have finished; "
+                f"`igbench status {ctx.outdir}` shows where they are"
+            )
+            return []
     if collect_only:
         results = table_output.collect(ctx, cells)
     else:
         bar = tqdm(total=len(cells), desc=ctx.table, unit="cell", disable=not ctx.progress)
 
+        made = [0]  # a disabled bar does not count
+
         def on_cell(res):
-            tqdm.write(f"[{bar.n + 1}/{len(cells)}] {res.line()}")
+            made[0] += 1
+            tqdm.write(f"[{made[0]}/{len(cells)}] {res.line()}")
             bar.update()
 
         with bar:
@@ -234,6 +255,7 @@ def _make_table_command(table: str) -> click.Command:
                 collect_only, export, cell_id, stage, jobs, progress, **selection):  # fmt: skip
         from benchmark.tables import table_cells
 
+        cluster_kw = {k: selection.pop(k) for k in CLUSTER_KEYS}
         try:
             ctx = _context(
                 table,
@@ -249,10 +271,15 @@ def _make_table_command(table: str) -> click.Command:
                 selection,
             )
             cells = table_cells(table, ctx.preset, **selection)
+            cluster = cluster_from_options(ctx.outdir / "jobs", slots=jobs, **cluster_kw)
+            if cluster is not None and (plan or cell_id is not None):
+                raise click.UsageError("--executor runs the whole table: drop --plan / --cell")
             if not plan:
                 _setup_logging()
-            paths = run_table_command(ctx, cells, cell_id, plan, collect_only, stage=stage)
-            if export is not None and not plan and cell_id is None:
+            paths = run_table_command(
+                ctx, cells, cell_id, plan, collect_only, stage=stage, cluster=cluster
+            )
+            if export is not None and not plan and cell_id is None and paths:
                 from benchmark.table_output import export_results
 
                 runs = export_results(ctx, cells, export)
@@ -263,6 +290,7 @@ def _make_table_command(table: str) -> click.Command:
             raise _one_line(exc) from exc
 
     command.__doc__ = _HELP[table] + _COMMON_DOC + _EXAMPLES[table]
+    command = cluster_options(command)
     for opt in reversed(options):
         command = opt(command)
     return click.command(table)(command)
@@ -370,5 +398,23 @@ def demo(outdir, count, jobs, progress):
                 iggan=tables.DEMO_ITERATIONS["iggan"],
             )
         )
+    except _library_errors() as exc:
+        raise _one_line(exc) from exc
+
+
+@click.command("status")
+@click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def status(outdir):
+    """The jobs of a table's output folder (from --executor) and every cell's state.
+
+    \b
+    Example:
+      igbench status out/tables/paper
+    """
+    from benchmark.table_jobs import status_lines
+
+    try:
+        for line in status_lines(outdir):
+            click.echo(line)
     except _library_errors() as exc:
         raise _one_line(exc) from exc
