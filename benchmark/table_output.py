@@ -186,6 +186,31 @@ def collect(ctx: TableContext, cells: Sequence[Cell]) -> list[CellResult]:
 EXPORTED_FILES = ("config.json", "log.jsonl", "metrics.jsonl", "curves.png")
 
 
+def sample_cells(
+    results: Sequence[CellResult], n: int = 16
+) -> list[tuple[CellResult, Any, Any | None]]:
+    """Pictures of each cell's final checkpoint: ``n`` samples at threshold 0.5 into
+    ``RUN/samples/final-<iteration>/`` (OpenGL renders, normal maps from one view and, for a 3D
+    method, meshes) and, for a 3D method whose own threshold is recorded and differs, at that
+    threshold into ``threshold-<t>/`` below it. Returns (result, samples at 0.5, samples at own
+    threshold or None) per run with a checkpoint; runs shared by several cells are drawn once."""
+    from iggan.checkpoint import latest_checkpoint
+    from iggan.sample import sample
+
+    out, seen = [], set()
+    for res in results:
+        run = res.run_dir
+        if run in seen or latest_checkpoint(run) is None:
+            continue
+        seen.add(run)
+        at_half = sample(run, n=n)
+        own, at_own = res.threshold_own, None
+        if (at_half.meshes or at_half.empty) and own is not None and own != 0.5:
+            at_own = sample(run, n=n, out=at_half.out / f"threshold-{own:g}", threshold=own)
+        out.append((res, at_half, at_own))
+    return out
+
+
 def export_results(ctx: TableContext, cells: Sequence[Cell], dest: Path) -> list[Path]:
     """Copy what a table is built from into ``dest/runs/<cell>/``: each trained cell's config,
     training log, metric records, curves, its newest training sample grid and the final sample
@@ -213,6 +238,7 @@ def export_results(ctx: TableContext, cells: Sequence[Cell], dest: Path) -> list
         for final in sorted((run_dir / "samples").glob("final-*"))[-1:]:
             grids += [final / "renders.png", final / "normals.png", final / "neural.png"]
             grids += sorted(final.glob("threshold-*/renders.png"))
+            grids += sorted(final.glob("threshold-*/normals.png"))
         for src in (g for g in grids if g.is_file()):
             rel = src.relative_to(run_dir)
             (out / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -280,8 +280,9 @@ def _make_table_command(table: str) -> click.Command:
                 ctx, cells, cell_id, plan, collect_only, stage=stage, cluster=cluster
             )
             if export is not None and not plan and cell_id is None and paths:
-                from benchmark.table_output import export_results
+                from benchmark.table_output import collect, export_results, sample_cells
 
+                sample_cells(collect(ctx, cells), n=16)
                 runs = export_results(ctx, cells, export)
                 for p in paths:
                     (export / p.name).write_bytes(p.read_bytes())
@@ -351,7 +352,6 @@ def demo(outdir, count, jobs, progress):
     from benchmark import table_output, tables
     from benchmark.plots import curves
     from benchmark.tables import table_cells
-    from iggan.sample import sample
 
     try:
         ctx = _context(
@@ -369,24 +369,17 @@ def demo(outdir, count, jobs, progress):
         paths = run_table_command(ctx, cells)
         click.echo("")
         click.echo(f"table: {paths[0]}")
-        results = {r.cell.key: r for r in table_output.collect(ctx, cells)}
-        for cell in cells:
-            run = ctx.run_dir(cell)
-            result = sample(run, n=count)
+        drawn = table_output.sample_cells(table_output.collect(ctx, cells), n=count)
+        for res, result, at_own in drawn:
+            run, row = res.run_dir, res.cell.row
             what = f"{len(result.meshes)} meshes, " if result.meshes else ""
             click.echo(
-                f"{cell.row}: {what}grids at threshold 0.5 in {result.out} "
+                f"{row}: {what}grids at threshold 0.5 in {result.out} "
                 f"(training grids: {run / 'samples'}; curves: {curves(run)})"
             )
-            own = results[cell.key].threshold_own
-            if result.meshes or result.empty:  # a 3D method: its samples at its own threshold too
-                if own is not None and own != 0.5:
-                    at_own = sample(
-                        run, n=count, out=result.out / f"threshold-{own:g}", threshold=own
-                    )
-                    click.echo(
-                        f"{'':{len(cell.row)}}  and at its own threshold {own:g} in {at_own.out}"
-                    )
+            if at_own is not None:  # a 3D method: its samples at its own threshold too
+                own = res.threshold_own
+                click.echo(f"{'':{len(row)}}  and at its own threshold {own:g} in {at_own.out}")
         from benchmark.report import write_report
 
         click.echo(f"report: {write_report(ctx.outdir, n=count)}")

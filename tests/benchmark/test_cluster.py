@@ -265,3 +265,19 @@ def test_render_as_shard_jobs_is_the_unsharded_file(tmp_path):
     with h5py.File(tmp_path / "one.h5") as a, h5py.File(tmp_path / "jobs.h5") as b:
         for key in ("images", "azimuth", "voxels", "model_index"):
             assert np.array_equal(a[key][:], b[key][:]), key
+
+
+@pytest.mark.gl
+@pytest.mark.slow
+def test_classifier_trains_as_a_job(tmp_path):
+    out = tmp_path / "clf"
+    args = ["classifier", "train", "--preset", "smoke", "--categories", "chair,airplane",
+            "--models-per-class", "4", "--views-per-model", "1", "--epochs", "1",
+            "--out", str(out), "--executor", "local", "--threads", "1"]  # fmt: skip
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "finished classifier" in res.output and "held-out accuracy" in res.output
+    assert (out / "classifier.pt").is_file() and list((out / "jobs").glob("*/*_log.err"))
+    # a rerun with --resume: its job finds the classifier trained and returns it
+    res = CliRunner().invoke(main, [*args, "--resume"])
+    assert res.exit_code == 0 and "held-out accuracy" in res.output
