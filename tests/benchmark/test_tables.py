@@ -223,8 +223,8 @@ def test_smoke_table_runs_resumes_and_collects(tmp_path, smoke_classifier):
     assert (run / "metrics.jsonl").read_text() == metrics.read_text()
     assert (run / "curves.png").is_file() and list((run / "samples").glob("samples-*.png"))
     # each cell's final pictures: 16 samples at 0.5 and their normal maps
-    assert list((run / "samples").glob("final-2/renders.png"))
-    assert list((run / "samples").glob("final-2/normals.png"))
+    assert list((run / "samples").glob("final-*/renders.png"))
+    assert list((run / "samples").glob("final-*/normals.png"))
     assert json.loads((run / "final.json").read_text()) == {"iteration": 2}
     assert not list(export.rglob("*.pt")) and not (run / "checkpoints").exists()
     res = CliRunner().invoke(
