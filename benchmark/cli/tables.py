@@ -220,7 +220,8 @@ def _make_table_command(table: str) -> click.Command:
             default=1,
             show_default=True,
             help="Runs trained at once in separate processes (the classifier's training too, when "
-            "missing). The cpu presets train on one thread: use --jobs 2 on 2 cores.",
+            "missing). The cpu presets train on one thread: use --jobs 2 on 2 cores. With "
+            "--executor local: jobs running at once.",
         ),
         click.option(
             "--seeds",
