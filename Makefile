@@ -10,7 +10,9 @@ EGL_PKGS := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libopengl0 libgl1
 OSMESA_PKGS := libosmesa6
 GL_PKGS := $(if $(filter osmesa,$(IGBENCH_GL)),$(OSMESA_PKGS),$(EGL_PKGS))
 
-.PHONY: demo test setup gl-libs browser lint bench clean
+LLVM_PKGS := libllvm19
+
+.PHONY: demo test setup gl-libs llvm-libs browser lint bench clean
 
 demo: setup
 	$(VENV)/bin/igbench demo
@@ -19,7 +21,7 @@ test: setup browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
-setup: $(STAMP) gl-libs
+setup: $(STAMP) gl-libs llvm-libs
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +49,19 @@ gl-libs:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GL_PKGS) >/dev/null; \
 	  else \
 	    echo "missing headless GL libraries; run: sudo apt-get install -y $(GL_PKGS)"; exit 1; \
+	  fi; \
+	fi
+
+# The Mitsuba renderer's CPU variant loads LLVM at run time; its wheels do not ship it. Optional:
+# without it the Mitsuba tests skip and say why.
+llvm-libs:
+	@if command -v dpkg >/dev/null 2>&1 && ! dpkg -s $(LLVM_PKGS) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing LLVM 19 for the Mitsuba renderer: $(LLVM_PKGS)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LLVM_PKGS) >/dev/null || \
+	      echo "could not install $(LLVM_PKGS): the Mitsuba tests will skip"; \
+	  else \
+	    echo "no $(LLVM_PKGS): the Mitsuba renderer cannot load; run: sudo apt-get install -y $(LLVM_PKGS)"; \
 	  fi; \
 	fi
 
