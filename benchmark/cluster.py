@@ -22,7 +22,6 @@ training joins them as under ``torchrun`` (:mod:`iggan.distributed`).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import time
@@ -120,13 +119,11 @@ class JobMain:
     :meth:`checkpoint` and requeues the same call; the work resumes from its files."""
 
     def __call__(self, threads: int | None, target: Callable[..., Any], args: tuple) -> Any:
-        logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
-        logging.getLogger("OpenGL").setLevel(logging.WARNING)
         import submitit
-        import torch
 
-        if threads is not None:
-            torch.set_num_threads(threads)
+        from benchmark.jobs import prepare_job_process
+
+        prepare_job_process(threads)
         env = submitit.JobEnvironment()
         if env.num_tasks > 1:
             # Every process sees the job's GPUs; iggan.distributed picks cuda:LOCAL_RANK.

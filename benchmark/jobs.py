@@ -41,6 +41,17 @@ class Job:
     started: float = 0.0
 
 
+def prepare_job_process(threads: int | None) -> None:
+    """What every job's process does first (here and in :mod:`benchmark.cluster`): log lines to
+    its output, GL's chatter off, torch's intra-op threads (None: torch's default)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
+    logging.getLogger("OpenGL").setLevel(logging.WARNING)
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def _run_logged(log: str, threads: int | None, target: Callable[..., Any], args: tuple) -> None:
     """The job process's body: output to the log, then ``target(*args)``; exit 1 on an error."""
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -51,12 +62,7 @@ def _run_logged(log: str, threads: int | None, target: Callable[..., Any], args:
     os.close(fd)
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
-    logging.getLogger("OpenGL").setLevel(logging.WARNING)
-    if threads is not None:
-        import torch
-
-        torch.set_num_threads(threads)
+    prepare_job_process(threads)
     try:
         target(*args)
     except BaseException as exc:  # noqa: BLE001 - every failure ends the job with its reason

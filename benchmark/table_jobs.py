@@ -64,30 +64,20 @@ def table_waves(ctx: TableContext, cells: Sequence[Cell], opts: ClusterOptions) 
     """[shared inputs, cells]: only what is not finished yet."""
     child = dataclasses.replace(ctx, jobs=1, progress=False, echo=_log_info)
     first_gpu = min(1, opts.gpus_per_job)
-    shared: list[Task] = []
     install_shipped_classifier(ctx)
-    if not ctx.classifier_path().is_file() and ctx.classifier is None:
-        shared.append(Task("classifier", ensure_classifier, (child,), gpus=first_gpu, threads=None))
-    seen: set[Path] = set()
     todo = [c for c in cells if cell_result(ctx, c).state != "done"]
-    for cell in todo:
-        for _, path in ctx.datasets(cell):
-            if path in seen or path.exists():
-                continue
-            seen.add(path)
-            shared.append(Task(f"data/{path.stem}", dataset_job, (child, cell), threads=None))
-        if final_iteration(ctx.run_dir(cell)) is None:
-            from iggan.pretrain import resolve_renderer_init
-            from iggan.registry import method_class
-
-            config = ctx.train_config(cell)
-            if method_class(config.method).has_neural_renderer and config.renderer_init:
-                path = Path(resolve_renderer_init(config, create=False))
-                if not path.is_file() and path not in seen:
-                    seen.add(path)
-                    shared.append(
-                        Task(f"renderer/{path.stem}", pretrain_job, (child, cell), gpus=first_gpu)
-                    )
+    shared: list[Task] = []
+    for item in ctx.shared_inputs(todo):
+        if item.path.exists():
+            continue
+        if item.kind == "classifier":
+            shared.append(Task("classifier", ensure_classifier, (child,), first_gpu, None))
+        elif item.kind == "dataset":
+            task = Task(f"data/{item.path.stem}", dataset_job, (child, item.cell), threads=None)
+            shared.append(task)
+        else:
+            task = Task(f"renderer/{item.path.stem}", pretrain_job, (child, item.cell), first_gpu)
+            shared.append(task)
     todo.sort(key=lambda c: c.method != "iggan")  # the longest first
     gpus = opts.gpus_per_job
     body = distributed_cell_job if gpus > 1 else cell_job

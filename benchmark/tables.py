@@ -301,6 +301,19 @@ def find_cell(cells: Iterable[Cell], cell_id: str) -> Cell:
 # --------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SharedInput:
+    """Something many cells need made first (:meth:`TableContext.shared_inputs`)."""
+
+    kind: str
+    """``classifier``, ``dataset`` or ``renderer`` (a pre-trained neural renderer)."""
+    path: Path
+    cell: Cell | None = None
+    """A cell that needs it (what a job makes it for)."""
+    what: Any = None
+    """A dataset's spec, a renderer's ``renderer_init`` name."""
+
+
 @dataclass
 class TableContext:
     """Where a table's parts live and how they are made."""
@@ -388,40 +401,57 @@ class TableContext:
                 flags += f" --{name} {shlex.quote(text)}"
         return flags
 
-    def shared_commands(self, cells: Sequence[Cell]) -> list[str]:
-        """Commands that make what many cells share: the classifier, the datasets and the
-        pre-trained renderers. Each is independent of the others."""
-        cmds = []
-        if self.classifier is None:
-            from benchmark.metrics.classifier import shipped_checkpoint
+    def shared_inputs(self, cells: Sequence[Cell]) -> list[SharedInput]:
+        """What many cells share, each once: the classifier (unless one was given), every dataset,
+        every pre-trained renderer. ``--plan`` prints them as commands, ``--executor`` makes the
+        missing ones as the first wave of jobs (:mod:`benchmark.table_jobs`)."""
+        from iggan.pretrain import PRETRAIN_ON, resolve_renderer_init
+        from iggan.registry import method_class
 
-            verb = "install" if shipped_checkpoint(self.preset.classifier, self.source) else "train"
-            cmds.append(
-                f"igbench classifier {verb} --preset {self.preset.classifier}"
-                + (" --resume" if verb == "train" else "")
-                + f" --source {shlex.quote(self.source)}"
-            )
+        out = []
+        if self.classifier is None:
+            out.append(SharedInput("classifier", self.classifier_path()))
         seen: set[Path] = set()
         for cell in cells:
             for spec, path in self.datasets(cell):
-                if path in seen:
-                    continue
-                seen.add(path)
+                if path not in seen:
+                    seen.add(path)
+                    out.append(SharedInput("dataset", path, cell, spec))
+        for cell in cells:
+            config = self.train_config(cell)
+            init = config.renderer_init
+            if method_class(config.method).has_neural_renderer and init in PRETRAIN_ON:
+                path = Path(resolve_renderer_init(config, create=False))
+                if path not in seen:
+                    seen.add(path)
+                    out.append(SharedInput("renderer", path, cell, init))
+        return out
+
+    def shared_commands(self, cells: Sequence[Cell]) -> list[str]:
+        """:meth:`shared_inputs` as commands, each independent of the others."""
+        from benchmark.metrics.classifier import shipped_checkpoint
+
+        cmds = []
+        for item in self.shared_inputs(cells):
+            if item.kind == "classifier":
+                shipped = shipped_checkpoint(self.preset.classifier, self.source)
+                verb = "install" if shipped else "train"
+                cmds.append(
+                    f"igbench classifier {verb} --preset {self.preset.classifier}"
+                    + (" --resume" if verb == "train" else "")
+                    + f" --source {shlex.quote(self.source)}"
+                )
+            elif item.kind == "dataset":
+                spec = item.what
                 cmds.append(
                     f"igbench render --category {spec.category} --mode {spec.mode} "
                     f"--renderer {spec.renderer} --preset {self.preset.dataset} "
-                    f"--source {shlex.quote(self.source)} --out {shlex.quote(str(path))}"
+                    f"--source {shlex.quote(self.source)} --out {shlex.quote(str(item.path))}"
                 )
-        inits: set[str] = set()
-        for cell in cells:
-            if cell.method == "iggan":
-                init = self.train_config(cell).renderer_init
-                if init in ("tables", "chairs", "cubes"):
-                    inits.add(init)
-        cmds += [
-            f"igbench pretrain-renderer --on {on} --preset {self.preset.train}"
-            for on in sorted(inits)
-        ]
+            else:
+                cmds.append(
+                    f"igbench pretrain-renderer --on {item.what} --preset {self.preset.train}"
+                )
         return cmds
 
     def cell_command(self, cell: Cell, stage: str = "all") -> str:

@@ -225,18 +225,13 @@ class MitsubaRenderer:
         p["shape.vertex_positions"] = mi.Float(fm.vertices.astype(np.float32).ravel())
         p["shape.faces"] = mi.UInt32(fm.faces.astype(np.uint32).ravel())
         p["sensor.to_world"] = self._camera(azimuth, elevation)
+        sun = self._sun(azimuth, elevation)
+        up = [0.0, 0.0, 1.0] if abs(sun[1]) > 0.9 else [0.0, 1.0, 0.0]  # not parallel to sun
         p["sun.to_world"] = mi.ScalarTransform4f().look_at(
-            origin=[0.0, 0.0, 0.0],
-            target=self._sun(azimuth, elevation).tolist(),
-            up=_any_up(self._sun(azimuth, elevation)),
+            origin=[0.0, 0.0, 0.0], target=sun.tolist(), up=up
         )
         p.update()
         rgba = np.array(mi.render(self._scene, seed=int(seed)))
         coverage = np.clip(rgba[..., 3], 0.0, 1.0)
         gray = np.clip(rgba[..., 0], 0.0, 1.0) * 255.0 + (1.0 - coverage) * bg
         return RenderResult(image=np.round(gray).astype(np.uint8), mask=coverage >= 0.5)
-
-
-def _any_up(direction: np.ndarray) -> list[float]:
-    """An up vector not parallel to ``direction``."""
-    return [0.0, 0.0, 1.0] if abs(direction[1]) > 0.9 else [0.0, 1.0, 0.0]

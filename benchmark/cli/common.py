@@ -160,23 +160,12 @@ def cluster_from_options(folder, slots: int = 1, **kw):
     from benchmark.cluster import ClusterOptions, parse_slurm_params
 
     executor = kw.pop("executor")
-    used = [
-        name
-        for name, default in (
-            ("slurm_partition", None),
-            ("gpus_per_job", 0),
-            ("cpus_per_job", None),
-            ("mem_gb", None),
-            ("slurm_params", ()),
-            ("job_setup", ()),
-            ("wait", True),
-        )  # fmt: skip
-        if kw.get(name, default) != default
-    ]
     if executor is None:
-        if used:
-            flag = "--" + used[0].replace("_", "-").replace("slurm-params", "slurm-param")
-            raise click.UsageError(f"{flag} needs --executor local or --executor slurm")
+        source = click.get_current_context().get_parameter_source
+        for name in kw:  # a job option without --executor: nothing would use it
+            if source(name) is not click.core.ParameterSource.DEFAULT:
+                flag = next(p for p in CLUSTER_PARAMS if p.name == name).opts[0]
+                raise click.UsageError(f"{flag} needs --executor local or --executor slurm")
         return None
     opts = ClusterOptions(
         executor=executor,
@@ -195,8 +184,6 @@ def cluster_from_options(folder, slots: int = 1, **kw):
     return opts
 
 
-#: The keyword names :func:`cluster_options` adds to a command.
-CLUSTER_KEYS = (
-    "executor", "slurm_partition", "gpus_per_job", "cpus_per_job", "mem_gb", "timeout_min",
-    "slurm_params", "job_setup", "wait",
-)  # fmt: skip
+#: The parameters :func:`cluster_options` adds to a command, and their keyword names.
+CLUSTER_PARAMS = cluster_options(lambda **kw: None).__click_params__
+CLUSTER_KEYS = tuple(p.name for p in CLUSTER_PARAMS)
