@@ -73,6 +73,10 @@ class TablePreset:
     """Table 1's default datasets under this preset (None: the paper's)."""
     n_eval: int | None = None
     """Generated samples per evaluation (None: the evaluation preset's)."""
+    curve_every: int | None = None
+    """Iterations between the checkpoints that a cell keeps and evaluates (FID and KID at the
+    common threshold, same sample count as the final evaluation) for its FID-over-checkpoints
+    curve; None: the final checkpoint only."""
 
 
 #: ``demo``: what ``make demo`` runs. One category, the 500 dataset, the four methods at their cpu
@@ -84,8 +88,8 @@ class TablePreset:
 DEMO_ITERATIONS = {"iggan": 650, "visual-hull": 600, "absorption-only": 600, "dcgan": 1500}
 
 PRESETS: dict[str, TablePreset] = {
-    "paper": TablePreset("paper", "paper", "paper", "paper", "paper"),
-    "cpu": TablePreset("cpu", "cpu", "cpu", "cpu", "cpu"),
+    "paper": TablePreset("paper", "paper", "paper", "paper", "paper", curve_every=10_000),
+    "cpu": TablePreset("cpu", "cpu", "cpu", "cpu", "cpu", curve_every=600),
     "demo": TablePreset(
         "demo",
         "cpu",
@@ -369,6 +373,8 @@ class TableContext:
             # short runs still leave a few checkpoints and sample grids behind
             over["checkpoint_every"] = max(1, min(250, iterations // 2))
             over["sample_every"] = max(1, min(250, iterations // 2))
+        if self.preset.curve_every:
+            over["keep_every"] = self.preset.curve_every
         cfg = train_preset(
             self.preset.train,
             method=cell.method,
@@ -541,8 +547,21 @@ def ensure_trained(ctx: TableContext, cell: Cell) -> None:
         raise TrainingError(f"{run_dir}: training interrupted at iteration {result.iteration}")
 
 
+def curve_checkpoints(ctx: TableContext, cell: Cell) -> list[Path]:
+    """The checkpoints of a cell's FID-over-checkpoints curve: those kept at multiples of the
+    preset's ``curve_every`` before the final one, oldest first."""
+    from iggan import checkpoint as ckpt_io
+
+    every = ctx.preset.curve_every
+    if not every:
+        return []
+    found = ckpt_io.list_checkpoints(ctx.run_dir(cell))
+    return [path for it, path in found[:-1] if it % every == 0]
+
+
 def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path | None):
-    """Evaluate a cell's run at both threshold rules (each skipped when already recorded)."""
+    """Evaluate a cell's run at both threshold rules, then the checkpoints of its FID curve at the
+    common threshold (:func:`curve_checkpoints`); each skipped when already recorded."""
     from benchmark.metrics.evaluate import THRESHOLD_RULES, evaluate_run
 
     if classifier is None:
@@ -560,6 +579,16 @@ def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path | None):
         )
         for rule in THRESHOLD_RULES
     ]
+    for checkpoint in curve_checkpoints(ctx, cell):
+        evaluate_run(
+            ctx.run_dir(cell),
+            classifier=classifier,
+            preset=ctx.preset.eval,
+            n=ctx.preset.n_eval,
+            device=ctx.device,
+            workers=ctx.workers,
+            checkpoint=checkpoint,
+        )
     if cell.method in THREE_D_METHODS:
         from benchmark.metrics.eval3d import evaluate_run_3d
 

@@ -73,11 +73,14 @@ def latest_checkpoint(run_dir: str | Path) -> Path | None:
     return found[-1][1] if found else None
 
 
-def prune_checkpoints(run_dir: str | Path, keep: int) -> None:
-    """Delete all but the ``keep`` newest checkpoints (``keep = 0`` keeps all)."""
+def prune_checkpoints(run_dir: str | Path, keep: int, keep_every: int = 0) -> None:
+    """Delete all but the ``keep`` newest checkpoints (``keep = 0`` keeps all); those at a
+    multiple of ``keep_every`` iterations (when > 0) stay too."""
     if keep <= 0:
         return
-    for _, path in list_checkpoints(run_dir)[:-keep]:
+    for it, path in list_checkpoints(run_dir)[:-keep]:
+        if keep_every > 0 and it % keep_every == 0:
+            continue
         path.unlink(missing_ok=True)
 
 

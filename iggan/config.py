@@ -185,6 +185,9 @@ class TrainConfig(Execution):
     """Iterations between periodic checkpoints (a last one is always written at the end)."""
     keep_checkpoints: int = 3
     """Periodic checkpoints kept on disk (the newest ones); 0 keeps all."""
+    keep_every: int = 0
+    """Iterations between checkpoints that are always written and never pruned (0: none): the
+    points of a table cell's FID-over-checkpoints curve."""
     seed: int = 0
     """Fixes initialisation, latents, views, thresholds and the real-image order."""
     overlap_r: bool = True
@@ -244,7 +247,7 @@ class TrainConfig(Execution):
         need(self.g_ema is None or 0 < self.g_ema < 1, "g_ema", "must be None or in (0, 1)")
         for name in ("log_every", "checkpoint_every"):
             need(getattr(self, name) >= 1, name, "must be >= 1")
-        for name in ("sample_every", "keep_checkpoints", "log_meshes"):
+        for name in ("sample_every", "keep_checkpoints", "keep_every", "log_meshes"):
             need(getattr(self, name) >= 0, name, "must be >= 0")
         need(self.n_samples >= 1, "n_samples", "must be >= 1")
 

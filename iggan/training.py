@@ -80,6 +80,7 @@ RESUMABLE_CHANGES = frozenset(
         "sample_every",
         "checkpoint_every",
         "keep_checkpoints",
+        "keep_every",
         "device",
         "render_workers",
         "torch_threads",
@@ -408,7 +409,7 @@ def train(
                     },
                 },
             )
-            ckpt_io.prune_checkpoints(run_dir, config.keep_checkpoints)
+            ckpt_io.prune_checkpoints(run_dir, config.keep_checkpoints, config.keep_every)
         dist.barrier()
         return path
 
@@ -536,8 +537,9 @@ def train(
                     if volumes is not None:
                         runlog.meshes("samples", volumes[: config.log_meshes], done)
 
-                # -- checkpoint: periodic, at the end, and on SIGINT/SIGTERM -------------------
-                if done % config.checkpoint_every == 0 or at_end:
+                # -- checkpoint: periodic, kept (keep_every), at the end, and on SIGINT/SIGTERM --
+                kept = config.keep_every > 0 and done % config.keep_every == 0
+                if done % config.checkpoint_every == 0 or kept or at_end:
                     last_ckpt = save(done) or last_ckpt
                 if stopping:
                     status = "interrupted"

@@ -213,7 +213,7 @@ class _Run:
         return int(self.data["iteration"])
 
 
-def _load_run(run_dir: Path) -> _Run:
+def _load_run(run_dir: Path, checkpoint: Path | None = None) -> _Run:
     from iggan import checkpoint as ckpt_io
     from iggan.config import TrainConfig
     from shapenet_render.dataset import DatasetSpec
@@ -221,9 +221,11 @@ def _load_run(run_dir: Path) -> _Run:
 
     if not run_dir.is_dir():
         raise EvalError(f"{run_dir}: no such run directory")
-    path = ckpt_io.latest_checkpoint(run_dir)
+    path = ckpt_io.latest_checkpoint(run_dir) if checkpoint is None else Path(checkpoint)
     if path is None:
         raise EvalError(f"{run_dir}: no checkpoint to evaluate (train the run first)")
+    if not path.is_file():
+        raise EvalError(f"{path}: no such checkpoint")
     data = ckpt_io.load_checkpoint(path, kind="train")
     config = TrainConfig.from_dict(data["config"])
     extra = data["extra"]
@@ -444,9 +446,11 @@ def evaluate_run(
     kid: bool = True,
     progress: Progress | None = None,
     threshold_rule: str = "common",
+    checkpoint: str | Path | None = None,
 ) -> EvalOutcome:
-    """FID (and KID) of a run's newest checkpoint against its dataset; appends the records to
-    ``<run>/metrics.jsonl``. See the module docstring for the protocol.
+    """FID (and KID) of a run's newest checkpoint (or ``checkpoint``, one of the run's) against its
+    dataset; appends the records to ``<run>/metrics.jsonl``. See the module docstring for the
+    protocol.
 
     threshold_rule : ``common`` (0.5 for every method) or ``own`` (the method's own threshold,
         chosen without real images: :func:`own_threshold`).
@@ -474,7 +478,7 @@ def evaluate_run(
             f"unknown threshold rule {threshold_rule!r}; choose one of {', '.join(THRESHOLD_RULES)}"
         )
     run_dir = Path(run_dir)
-    run = _load_run(run_dir)
+    run = _load_run(run_dir, None if checkpoint is None else Path(checkpoint))
     config = run.config
     preset = preset or config.preset
     n = eval_samples(preset, n)

@@ -235,6 +235,35 @@ def test_smoke_table_runs_resumes_and_collects(tmp_path, smoke_classifier):
     assert exported.replace(str(export), str(tmp_path)) == table  # run paths aside, the same
 
 
+def test_a_cells_fid_over_checkpoints_is_evaluated_and_plotted(tmp_path, smoke_classifier):
+    import dataclasses
+
+    from benchmark.metrics.records import read_records
+    from benchmark.plots import fid_points
+    from iggan.checkpoint import list_checkpoints
+
+    _, trained = smoke_classifier
+    preset = dataclasses.replace(tables.table_preset("smoke"), curve_every=2)
+    ctx = tables.TableContext(
+        "table1", preset, tmp_path, classifier=trained.checkpoint, iterations=5, progress=False
+    )
+    cells = tables.table_cells("table1", preset, categories="chairs", datasets="500",
+                               methods="visual-hull")  # fmt: skip
+    (result,) = tables.run_table(ctx, cells)
+    run = ctx.run_dir(cells[0])
+    # checkpoints at 2 and 4 survive pruning beside the newest; 2 and 4 are evaluated
+    assert {2, 4, 5} <= {it for it, _ in list_checkpoints(run)}
+    fids = {(r.iteration, r.protocol["threshold_rule"]) for r in read_records(run)
+            if r.metric.startswith("fid_") and "eval_version" in r.protocol}  # fmt: skip
+    assert fids == {(2, "common"), (4, "common"), (5, "common"), (5, "own")}
+    assert [it for it, _ in fid_points(run)["common (t=0.5)"]] == [2, 4, 5]
+    # the table's cell is the final checkpoint's evaluation
+    assert result.state == "done" and result.record.iteration == 5
+    n = len(read_records(run))
+    tables.run_table(ctx, cells)  # a rerun evaluates nothing again
+    assert len(read_records(run)) == n
+
+
 @pytest.mark.gl
 def test_smoke_table_trains_cells_in_parallel_processes(tmp_path, smoke_classifier):
     _, trained = smoke_classifier

@@ -173,6 +173,13 @@ def _flatten(obj, prefix=""):
     return {k: v for k, v in out.items() if torch.is_tensor(v)}
 
 
+def test_kept_checkpoints_are_written_and_survive_pruning(box_data, tmp_path):
+    # checkpoint_every 4 alone would write 4 and 5; keep_every 2 adds 2 and keeps it
+    cfg = _cfg(box_data, iterations=5, keep_checkpoints=1, checkpoint_every=4, keep_every=2)
+    train(cfg, tmp_path / "run", progress=False)
+    assert [i for i, _ in ckpt_io.list_checkpoints(tmp_path / "run")] == [2, 4, 5]
+
+
 def test_checkpoint_contents(box_data, tmp_path):
     cfg = _cfg(box_data, iterations=2, keep_checkpoints=1, checkpoint_every=1)
     train(cfg, tmp_path / "run", progress=False)
