@@ -492,6 +492,10 @@ class PretrainConfig(Execution):
     recorded with the checkpoint."""
     preset: str = "paper"
     """Preset this config was derived from (informational)."""
+    renderer: str = "opengl"
+    """The off-the-shelf renderer R_phi learns to imitate: ``opengl``, or ``mitsuba`` (the path
+    tracer, :mod:`shapenet_render.mitsuba_renderer`; a GAN run on Mitsuba images pre-trains
+    against it)."""
     voxel_res: int = 64
     """Grid side; must equal the dataset's voxel_res and the GAN's voxel_res."""
     image_res: int = 128
@@ -528,6 +532,7 @@ class PretrainConfig(Execution):
         need = self.need
         need(self.on is None or self.on in PRETRAIN_ON, "on", f"one of {PRETRAIN_ON} or None")
         need(self.voxel_res in (16, 32, 64), "voxel_res", "must be 16, 32 or 64")
+        need(self.renderer in ("opengl", "mitsuba"), "renderer", "must be opengl or mitsuba")
         need(self.batch_size >= 1, "batch_size", "must be >= 1")
         need(self.iterations >= 0, "iterations", "must be >= 0")
         need(self.lr > 0, "lr", "must be > 0")
@@ -590,8 +595,11 @@ def pretrain_preset(name: str, **overrides) -> PretrainConfig:
     return _PRETRAIN_PRESETS[name].replace(**overrides)
 
 
-def pretrain_config_for(cfg: TrainConfig, on: str | None = None) -> PretrainConfig:
-    """The pre-training config whose renderer fits a GAN run ``cfg`` (same preset and sizes).
+def pretrain_config_for(
+    cfg: TrainConfig, on: str | None = None, renderer: str = "opengl"
+) -> PretrainConfig:
+    """The pre-training config whose renderer fits a GAN run ``cfg`` (same preset and sizes) on
+    images of the off-the-shelf ``renderer``.
 
     The seed stays the preset's: one default renderer per (data, sizes) is shared by every GAN run,
     as the paper pre-trains once."""
@@ -600,6 +608,7 @@ def pretrain_config_for(cfg: TrainConfig, on: str | None = None) -> PretrainConf
     return replace(
         base,
         on=on,
+        renderer=renderer,
         volume_res=cfg.volume_res,
         device=cfg.device,
         render_workers=cfg.render_workers,

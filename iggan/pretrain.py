@@ -94,10 +94,34 @@ def pretrain_data_spec(cfg: PretrainConfig):
     )
 
 
+def _target_settings(cfg: PretrainConfig, ds: ImageDataset):
+    """What renders the targets: the config's off-the-shelf renderer at its image size (OpenGL
+    with the dataset's settings, or Mitsuba's path tracer; the dataset gives only voxel grids)."""
+    if cfg.renderer == "mitsuba":
+        from shapenet_render.mitsuba_renderer import MitsubaSettings
+
+        return MitsubaSettings(resolution=cfg.image_res, seed=cfg.seed)
+    return replace(ds.opengl_settings(), resolution=cfg.image_res)
+
+
+def dataset_renderer(config: TrainConfig) -> str:
+    """The off-the-shelf renderer of a GAN run's dataset (``opengl`` when the file is missing or
+    holds a baseline's projections): what its pre-trained renderer must imitate."""
+    from shapenet_render.dataset import OFF_THE_SHELF, DatasetError
+
+    try:
+        renderer = ImageDataset(config.data).spec.renderer if config.data else "opengl"
+    except (DatasetError, OSError):
+        return "opengl"
+    return renderer if renderer in OFF_THE_SHELF else "opengl"
+
+
 def default_renderer_path(cfg: PretrainConfig) -> Path:
     """``data/renderers/rendernet-<on>-<preset>-v<N>-m<M>-r<R>-c<c3>x<c2>-d<down>-s<seed>.pt``
     (``<on>`` is the data file's stem for a user's file)."""
     what = cfg.on or Path(cfg.data).stem
+    if cfg.renderer != "opengl":
+        what += f"-{cfg.renderer}"
     name = (
         f"rendernet-{what}-{cfg.preset}-v{cfg.voxel_res}-m{cfg.view_volume_res}-r{cfg.image_res}"
         f"-c{cfg.r_channels_3d}x{cfg.r_channels_2d}-d{cfg.r_downsample}-s{cfg.seed}.pt"
@@ -156,7 +180,7 @@ def resolve_renderer_init(config: TrainConfig, create: bool = True, progress: bo
     if value is None:
         raise ConfigError("renderer_init: None names no renderer")
     if value in PRETRAIN_ON:
-        pcfg = pretrain_config_for(config, on=value)
+        pcfg = pretrain_config_for(config, on=value, renderer=dataset_renderer(config))
         path = default_renderer_path(pcfg)
         return ensure_pretrained(pcfg, path, progress=progress) if create else path
     path = Path(value)
@@ -248,13 +272,14 @@ def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> Pre
     ckpt_io.seed_everything(cfg.seed)
     net = build_rendernet(cfg).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
-    settings = replace(ds.render_settings(), resolution=cfg.image_res)
+    settings = _target_settings(cfg, ds)
     start = 0
 
     # -- resume ----------------------------------------------------------------------------------
     if out.exists():
         data = ckpt_io.load_checkpoint(out, kind="renderer")
-        saved, given = data["config"], cfg.to_dict()
+        # through from_dict, so that fields newer than the checkpoint compare as their defaults
+        saved, given = PretrainConfig.from_dict(data["config"]).to_dict(), cfg.to_dict()
         changed = [k for k in given if k not in _RESUMABLE and saved.get(k) != given[k]]
         if changed:
             raise ConfigError(

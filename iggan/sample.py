@@ -28,7 +28,7 @@ from shapenet_render.dataset import DatasetSpec
 from shapenet_render.pool import RenderItem, load_triton_before_gl, render_many
 from shapenet_render.preview import image_grid, save_png
 from shapenet_render.projection import from_network
-from shapenet_render.renderer import RenderSettings
+from shapenet_render.renderer import RenderSettings, settings_from_dict
 
 from . import checkpoint as ckpt_io
 from .config import TrainConfig
@@ -178,7 +178,14 @@ def sample(
                 target = out / f"sample_{i:03d}.{fmt}"
                 mesh.export(target)
                 res.meshes.append(target)
-        settings = RenderSettings(**data["extra"]["render_settings"])
+        # the run's off-the-shelf renderer (OpenGL, or Mitsuba for a run on Mitsuba images);
+        # normal maps are an OpenGL output, at the same size
+        settings = settings_from_dict(data["extra"]["render_settings"])
+        gl_settings = (
+            settings
+            if isinstance(settings, RenderSettings)
+            else RenderSettings(resolution=settings.resolution)
+        )
         load_triton_before_gl()
 
         class _Pool:  # opengl_images wants .render(items)
@@ -189,7 +196,7 @@ def sample(
         renders = opengl_images(_Pool, result["volumes"].cpu(), az, el, threshold)
         save_png(image_grid(list(renders), ncols=ncols), out / "renders.png")
         save_png(
-            image_grid(normal_maps(vols > threshold, settings, workers), ncols=ncols),
+            image_grid(normal_maps(vols > threshold, gl_settings, workers), ncols=ncols),
             out / "normals.png",
         )
     neural = from_network(result["images"].cpu())[:, 0]

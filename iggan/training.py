@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from shapenet_render.dataset import ImageDataset
+from shapenet_render.dataset import OFF_THE_SHELF, ImageDataset
 from shapenet_render.io_utils import atomic_path
 from shapenet_render.pool import RenderItem, open_render_pool
 from shapenet_render.projection import to_network
@@ -140,7 +140,7 @@ class RealImages:
         self.batch_size, self.seed, self.rank, self.world = batch_size, seed, rank, world
         self.fresh = dataset.spec.mode in FRESH_VIEW_MODES
         self.renderer = dataset.spec.renderer
-        self.pooled = self.fresh and self.renderer == "opengl"
+        self.pooled = self.fresh and self.renderer in OFF_THE_SHELF
         self.views_per_model = dataset.spec.n_views
         self.n = dataset.n_models * self.views_per_model if self.fresh else len(dataset)
         if self.n == 0:
@@ -211,7 +211,7 @@ class RealImages:
 def check_dataset(config: TrainConfig, ds: ImageDataset) -> None:
     """One clear line when a dataset cannot train this config."""
     want = method_class(config.method).dataset_renderer
-    if ds.spec.renderer != want:
+    if ds.spec.renderer != want and not (want == "opengl" and ds.spec.renderer in OFF_THE_SHELF):
         raise TrainingError(
             f"{ds.path}: rendered with {ds.spec.renderer!r}, but {config.method} trains on "
             f"{want!r} images"

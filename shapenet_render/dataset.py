@@ -51,7 +51,11 @@ FORMAT = "igbench-dataset"
 FORMAT_VERSION = 1
 PART_SIZE = 16
 MODES = ("500", "one-per-model", "unlimited", "lvp")
-RENDERERS = ("opengl", "visual-hull", "absorption-only")
+RENDERERS = ("opengl", "mitsuba", "visual-hull", "absorption-only")
+#: The off-the-shelf renderers (the rest are the baselines' projections): OpenGL, and Mitsuba 3's
+#: path tracer (:mod:`shapenet_render.mitsuba_renderer`). A method that trains on off-the-shelf
+#: renders trains on either; its R_d is then the dataset's renderer.
+OFF_THE_SHELF = ("opengl", "mitsuba")
 #: Datasets built from photographs (``igbench render images``) use this mode and renderer.
 PHOTO_MODE = "images"
 PHOTO_RENDERER = "photo"
@@ -256,7 +260,7 @@ def render_views(spec: DatasetSpec, grids, views, get_renderer) -> np.ndarray:
     res = spec.resolution
     if not grids:
         return np.zeros((0, res, res), np.uint8)
-    if spec.renderer == "opengl":
+    if spec.renderer in OFF_THE_SHELF:
         renderer = get_renderer()
         out = [
             renderer.render_voxels(g, float(az), float(el)).image
@@ -363,6 +367,10 @@ def _projection_attrs(spec: DatasetSpec) -> dict:
 def _render_settings(spec: DatasetSpec):
     from .renderer import RenderSettings
 
+    if spec.renderer == "mitsuba":
+        from .mitsuba_renderer import MitsubaSettings
+
+        return MitsubaSettings(resolution=spec.resolution, seed=spec.seed)
     return RenderSettings(resolution=spec.resolution)
 
 
@@ -668,19 +676,32 @@ class ImageDataset:
         return views_for(self.spec, pos, epoch)
 
     def render_settings(self):
-        """The off-the-shelf renderer settings (:class:`~shapenet_render.renderer.RenderSettings`)
-        the dataset's images were made with, to render more images like them."""
-        from .renderer import RenderSettings
+        """The off-the-shelf renderer settings the dataset's images were made with, to render
+        more images like them: :class:`~shapenet_render.renderer.RenderSettings` (OpenGL; also
+        what a projection dataset stores) or Mitsuba's
+        :class:`~shapenet_render.mitsuba_renderer.MitsubaSettings`."""
+        from .renderer import RenderSettings, settings_from_dict
 
         raw = self.attrs.get("render_settings")
         if not raw:
             return RenderSettings(resolution=self.resolution)
         try:
-            return RenderSettings(**json.loads(raw))
+            return settings_from_dict(json.loads(raw))
         except (TypeError, ValueError) as exc:
             raise DatasetError(
                 f"{self.path}: render settings {raw} are not understood by this igbench ({exc})"
             ) from exc
+
+    def opengl_settings(self):
+        """OpenGL render settings at the dataset's image size: its own when its images are OpenGL
+        renders, else the default ones (what evaluation renders real and generated shapes with,
+        so that every run of a category meets the same real images)."""
+        from .renderer import RenderSettings
+
+        own = self.render_settings()
+        return (
+            own if isinstance(own, RenderSettings) else RenderSettings(resolution=self.resolution)
+        )
 
 
 def content_digest(path: str | Path) -> str:

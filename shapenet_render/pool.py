@@ -85,7 +85,7 @@ def _init_worker(settings: RenderSettings, backend: str | None, lp_threads: int 
     if lp_threads:
         # Several llvmpipe contexts each spawning one thread per core would oversubscribe the CPU.
         os.environ.setdefault("LP_NUM_THREADS", str(lp_threads))
-    _worker.update(settings=settings, backend=backend, renderer=None)
+    _worker.update(settings=settings, backend=backend, renderer=None, threads=lp_threads)
 
 
 def _render_chunk(items: list[RenderItem], outputs: tuple[str, ...]):
@@ -110,9 +110,11 @@ def _call_with_renderer(fn: Callable, args: list):
 def _worker_renderer():
     """The worker's persistent renderer, created on first use."""
     if _worker.get("renderer") is None:
-        from .renderer import Renderer
+        from .renderer import make_renderer
 
-        _worker["renderer"] = Renderer(_worker["settings"], _worker["backend"])
+        _worker["renderer"] = make_renderer(_worker["settings"], _worker["backend"])
+        if _worker.get("threads") and hasattr(_worker["renderer"], "set_threads"):
+            _worker["renderer"].set_threads(_worker["threads"])  # one per worker, as llvmpipe
     return _worker["renderer"]
 
 
@@ -262,15 +264,16 @@ def render_many(
     workers = workers or default_workers()
     out: list[RenderResult] = []
     if workers == 1:
-        from .renderer import Renderer
+        from .mitsuba_renderer import MitsubaUnavailableError
+        from .renderer import make_renderer
 
         try:
-            renderer = Renderer(settings, backend)
+            renderer = make_renderer(settings, backend)
             for item in items:
                 out.append(item.render(renderer, outputs))
                 if progress:
                     progress(1)
-        except gl.GLUnavailableError:
+        except (gl.GLUnavailableError, MitsubaUnavailableError):
             raise
         except Exception as exc:
             raise RenderError(f"render failed: {type(exc).__name__}: {exc}") from exc
@@ -295,10 +298,10 @@ class InlinePool:
     """The render pool's interface, rendering in this process when ``render_workers = 0``."""
 
     def __init__(self, settings: RenderSettings):
-        from shapenet_render.renderer import Renderer
+        from shapenet_render.renderer import make_renderer
 
         load_triton_before_gl()
-        self._renderer = Renderer(settings)
+        self._renderer = make_renderer(settings)
 
     def render(self, items):
         return [item.render(self._renderer, ("image",)) for item in items]
@@ -340,7 +343,7 @@ class RenderPools:
         self._pools: dict[str, Any] = {}
 
     def get(self, settings):
-        key = json.dumps(settings.to_dict(), sort_keys=True)
+        key = json.dumps([type(settings).__name__, settings.to_dict()], sort_keys=True)
         if key not in self._pools:
             load_triton_before_gl()
             self._pools[key] = open_render_pool(settings, self.workers, self.voxel_res)

@@ -35,9 +35,11 @@ from benchmark.cli.common import (
 )
 @click.option(
     "--renderer",
-    type=click.Choice(["opengl", "visual-hull", "absorption-only"]),
+    type=click.Choice(["opengl", "mitsuba", "visual-hull", "absorption-only"]),
     default="opengl",
     show_default=True,
+    help="opengl and mitsuba (Mitsuba 3's path tracer: pip install igbench[mitsuba]) are the "
+    "off-the-shelf renderers; visual-hull and absorption-only the baselines' projections.",
 )
 @click.option(
     "--preset",

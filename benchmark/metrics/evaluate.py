@@ -6,7 +6,7 @@ with our retrained classifier's features (paper, 4.4):
 
 Generated images
     3D methods (the sample has ``volumes``): every volume is binarised at one threshold and
-    rendered by the off-the-shelf renderer with the run's render settings, at a view drawn uniformly from the dataset's azimuth and elevation
+    rendered by OpenGL with the run's render settings (a run on Mitsuba images: OpenGL at its size), at a view drawn uniformly from the dataset's azimuth and elevation
     ranges -- except for ``lvp`` datasets, whose runs are evaluated over 360 degrees of azimuth and
     the category's normal elevation range (paper, footnote 2). The 2D-DCGAN baseline (no volumes)
     is compared through its own images.
@@ -24,9 +24,11 @@ Real images (``protocol["real"]``)
     ``fresh-unlimited``: every model of an ``unlimited`` file rendered at its views of the fixed
     epoch :data:`REAL_EPOCH` (``ImageDataset.fresh_views``), views the training never drew;
     ``fresh-360``: every model of an ``lvp`` file rendered over the 360-degree range above;
-    ``fresh-opengl``: a Visual Hull or Absorption-Only file's models at its stored views, rendered
-    by the off-the-shelf renderer (those files store the baselines' projections, but FID compares
-    off-the-shelf renders, so every method of a column meets the same real images).
+    ``fresh-opengl``: a Visual Hull, Absorption-Only or Mitsuba file's models at its stored views,
+    rendered by OpenGL (those files store the baselines' projections or path-traced images, but FID
+    compares OpenGL renders, so every method of a column meets the same real images). A run
+    trained on Mitsuba images is scored like the others: its samples rendered by OpenGL; its own
+    threshold compares R_phi with Mitsuba renders, which R_phi learned to imitate.
     Fresh renders use the dataset's render settings and are cached by content under
     ``<cache>/eval-real/`` (``$IGBENCH_CACHE`` or ``~/.cache/igbench``).
 
@@ -66,8 +68,9 @@ OWN_THRESHOLD_SAMPLES = 128
 EVAL_VERSION = 2
 #: Real-set kinds (``protocol["real"]``).
 REAL_SETS = ("stored", "fresh-unlimited", "fresh-360", "fresh-opengl")
-#: Dataset renderers whose stored images are not off-the-shelf renders.
-_PROJECTION_RENDERERS = ("visual-hull", "absorption-only")
+#: Dataset renderers whose stored images are not OpenGL renders: the baselines' projections and
+#: Mitsuba's path tracer. Their runs meet OpenGL renders of the file's models (``fresh-opengl``).
+_NOT_OPENGL = ("visual-hull", "absorption-only", "mitsuba")
 
 #: ``progress(stage, done, total)``; stages ``sample`` (generated images) and ``real`` (fresh
 #: real renders).
@@ -212,12 +215,23 @@ class _Run:
     def iteration(self) -> int:
         return int(self.data["iteration"])
 
+    @property
+    def opengl_settings(self):
+        """What generated shapes are rendered with for FID: the run's OpenGL settings, or for a
+        run on Mitsuba images OpenGL at the same size (FID compares OpenGL renders)."""
+        from shapenet_render.renderer import RenderSettings
+
+        own = self.render_settings
+        if isinstance(own, RenderSettings):
+            return own
+        return RenderSettings(resolution=own.resolution)
+
 
 def _load_run(run_dir: Path, checkpoint: Path | None = None) -> _Run:
     from iggan import checkpoint as ckpt_io
     from iggan.config import TrainConfig
     from shapenet_render.dataset import DatasetSpec
-    from shapenet_render.renderer import RenderSettings
+    from shapenet_render.renderer import settings_from_dict
 
     if not run_dir.is_dir():
         raise EvalError(f"{run_dir}: no such run directory")
@@ -236,7 +250,7 @@ def _load_run(run_dir: Path, checkpoint: Path | None = None) -> _Run:
             f"{dataset}: no such dataset file (the real images of run {run_dir}; "
             "render it again with igbench render)"
         )
-    return _Run(path, data, config, spec, RenderSettings(**extra["render_settings"]), dataset)
+    return _Run(path, data, config, spec, settings_from_dict(extra["render_settings"]), dataset)
 
 
 def _real_kind(spec) -> str:
@@ -244,7 +258,7 @@ def _real_kind(spec) -> str:
         return "fresh-360"
     if spec.mode == "unlimited":
         return "fresh-unlimited"
-    if spec.renderer in _PROJECTION_RENDERERS:
+    if spec.renderer in _NOT_OPENGL:
         return "fresh-opengl"
     return "stored"
 
@@ -561,7 +575,7 @@ def evaluate_run(
                     },
                 )
             fake, rendered = _generated_images(
-                method, config, inputs, threshold, dev, pools, run.render_settings, progress
+                method, config, inputs, threshold, dev, pools, run.opengl_settings, progress
             )
             if not rendered:  # a 2D method's images: no volumes, views or threshold
                 protocol.update(fake="generated-images", views=None, threshold=None)

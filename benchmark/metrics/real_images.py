@@ -92,7 +92,7 @@ def fresh_real_images(
     plan, info = real_plan(dataset, kind)
     if not plan:
         raise DatasetError(f"{dataset}: no models to render real images of")
-    settings = ds.render_settings()
+    settings = ds.opengl_settings()
     key_text = "|".join(
         [
             content_digest(dataset),
