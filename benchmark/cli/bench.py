@@ -28,16 +28,42 @@ def bench() -> None:
     default=None,
     help="Pool size (default: one per core).",
 )
-def bench_render_cmd(images, resolution, voxel_res, workers):
-    """Naive pyrender vs one persistent renderer vs the renderer pool.
+@click.option(
+    "--renderer",
+    type=click.Choice(["opengl", "mitsuba"]),
+    default="opengl",
+    show_default=True,
+    help="mitsuba: a new Mitsuba scene per image vs one scene vs the pool (one scene per worker).",
+)
+@click.option(
+    "--spp",
+    type=click.IntRange(1),
+    default=16,
+    show_default=True,
+    help="Mitsuba's samples per pixel.",
+)
+def bench_render_cmd(images, resolution, voxel_res, workers, renderer, spp):
+    """Naive renders (a new scene and renderer per image) vs one persistent renderer vs the
+    renderer pool, for OpenGL (pyrender) or Mitsuba's path tracer.
 
     \b
-    Example:
+    Examples:
       igbench bench render --images 200
+      igbench bench render --renderer mitsuba --images 50 --resolution 64 --voxel-res 32
+      igbench bench render --renderer mitsuba --images 20
     """
-    from benchmark.experiments.bench_render import bench_render
+    from benchmark.experiments.bench_render import bench_render, bench_render_mitsuba
 
-    click.echo(bench_render(images, resolution, voxel_res, workers).format())
+    if renderer == "mitsuba":
+        from shapenet_render.mitsuba_renderer import MitsubaUnavailableError
+
+        try:
+            result = bench_render_mitsuba(images, resolution, voxel_res, workers, spp)
+        except MitsubaUnavailableError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        result = bench_render(images, resolution, voxel_res, workers)
+    click.echo(result.format())
 
 
 @bench.command("dataset")
@@ -101,7 +127,14 @@ def bench_dataset_cmd(category, n_models, naive_models, preset, workers):
     show_default=True,
     help="Training runs of each loop (serial and ours alternate, so load changes hit both).",
 )
-def bench_train_cmd(presets, batch, iterations, overrides, repeats):
+@click.option(
+    "--renderer",
+    type=click.Choice(["opengl", "mitsuba"]),
+    default="opengl",
+    show_default=True,
+    help="The off-the-shelf renderer R_d of the loop.",
+)
+def bench_train_cmd(presets, batch, iterations, overrides, repeats, renderer):
     """Seconds per iteration split into G, view transform, R, D and rendering; render-wait share;
     the serial iteration against ours (the R step on two threads, overlap_r; the same losses) in
     one run, and their ratio.
@@ -111,6 +144,7 @@ def bench_train_cmd(presets, batch, iterations, overrides, repeats):
       igbench bench train --presets cpu,paper --batch 8
       igbench bench train --presets cpu --iterations 30 --repeats 3
       igbench bench train --presets cpu --set torch_threads=2
+      igbench bench train --presets cpu --renderer mitsuba
     """
     from benchmark.experiments.bench_train import bench_train
     from benchmark.experiments.recover import parse_train_overrides
@@ -124,7 +158,9 @@ def bench_train_cmd(presets, batch, iterations, overrides, repeats):
     for name in presets.split(","):
         its = iterations if name != "paper" else min(iterations, 4)
         try:
-            result = bench_train(name.strip(), batch, its, pairs, repeats=repeats)
+            result = bench_train(
+                name.strip(), batch, its, pairs, repeats=repeats, renderer=renderer
+            )
         except ConfigError as exc:
             raise click.UsageError(f"--set: {exc}") from None
         click.echo(result.format())

@@ -1,11 +1,22 @@
 """`igbench bench render`: the off-the-shelf renderer three ways, in one run.
 
+OpenGL (``--renderer opengl``):
+
 1. naive -- what a first script does with pyrender: per image, mesh the voxels (one quad per exposed
    voxel face), ``pyrender.Mesh.from_trimesh``, a new ``Scene`` with the camera and the two
    directional lights, a new ``OffscreenRenderer``, render, delete. Same scene, same geometry.
    It runs in its own child process, because deleting renderers breaks other live ones under EGL.
 2. persistent -- one :class:`~shapenet_render.renderer.Renderer` in this process.
 3. pool -- :func:`~shapenet_render.pool.render_many` with the default number of workers.
+
+Mitsuba 3's path tracer (``--renderer mitsuba``, :func:`bench_render_mitsuba`):
+
+1. naive -- a new scene per image (``mi.load_dict`` with the mesh, camera and lights, then
+   ``mi.render``), in this process: what a first Mitsuba script does.
+2. persistent -- one :class:`~shapenet_render.mitsuba_renderer.MitsubaRenderer` (one scene; only
+   the mesh, camera and light change), in this process.
+3. pool -- the render pool with Mitsuba settings: one such renderer per worker process, Dr.Jit on
+   one thread each.
 """
 
 from __future__ import annotations
@@ -104,6 +115,8 @@ class RenderBench:
     workers: int
     resolution: int
     voxel_res: int
+    renderer: str = "opengl"
+    detail: str = ""
 
     def total(self, method: str) -> float:
         rows = [r for r in self.rows if r.method == method]
@@ -111,7 +124,8 @@ class RenderBench:
 
     def format(self) -> str:
         lines = [
-            f"render benchmark: {self.voxel_res}^3 voxels -> {self.resolution}^2 images, "
+            f"render benchmark ({self.renderer}{', ' + self.detail if self.detail else ''}): "
+            f"{self.voxel_res}^3 voxels -> {self.resolution}^2 images, "
             f"pool workers = {self.workers}",
             f"{'method':<12}{'shape':<8}{'images':>8}{'seconds':>10}{'images/s':>11}",
         ]
@@ -168,3 +182,42 @@ def bench_render(
             pool.render(items)
             rows.append(RenderBenchRow("pool", name, len(items), time.perf_counter() - t0))
     return RenderBench(rows, workers, resolution, voxel_res)
+
+
+def bench_render_mitsuba(
+    n_images: int = 50,
+    resolution: int = 128,
+    voxel_res: int = 64,
+    workers: int | None = None,
+    spp: int = 16,
+) -> RenderBench:
+    """Mitsuba's three ways on the same items (``n_images`` views of each shape)."""
+    from shapenet_render.mitsuba_renderer import MitsubaRenderer, MitsubaSettings
+
+    settings = MitsubaSettings(resolution=resolution, spp=spp)
+    workers = workers or default_workers()
+    shapes = {"chair": chair_like(voxel_res), "blob": blob(voxel_res)}
+    rng = np.random.default_rng(0)
+    rows: list[RenderBenchRow] = []
+    with RenderPool(settings, workers=workers) as pool:
+        pool.render([RenderItem.voxels(shapes["chair"], 0.0, 30.0)] * workers)  # start workers
+        renderer = MitsubaRenderer(settings)
+        renderer.render_voxels(shapes["chair"], 0.0, 30.0)  # its kernels compiled, as the pool's
+        for name, grid in shapes.items():
+            views = np.stack([rng.uniform(0, 360, n_images), rng.uniform(-30, 60, n_images)], 1)
+            items = [RenderItem.voxels(grid, az, el) for az, el in views]
+
+            t0 = time.perf_counter()
+            for item in items:  # a new scene for every image
+                MitsubaRenderer(settings).render_voxels(item.grid(), item.azimuth, item.elevation)
+            rows.append(RenderBenchRow("naive", name, len(items), time.perf_counter() - t0))
+
+            t0 = time.perf_counter()
+            for item in items:
+                item.render(renderer, ("image",))
+            rows.append(RenderBenchRow("persistent", name, len(items), time.perf_counter() - t0))
+
+            t0 = time.perf_counter()
+            pool.render(items)
+            rows.append(RenderBenchRow("pool", name, len(items), time.perf_counter() - t0))
+    return RenderBench(rows, workers, resolution, voxel_res, "mitsuba", f"{spp} spp")

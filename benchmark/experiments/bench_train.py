@@ -31,10 +31,9 @@ from iggan.config import preset as train_preset
 from iggan.networks import Discriminator, Generator3D, RenderNet
 from iggan.rundir import timing_summary
 from iggan.training import train
-from shapenet_render.dataset import make_spec, render_dataset
+from shapenet_render.dataset import ImageDataset, make_spec, render_dataset
 from shapenet_render.pool import RenderItem, open_render_pool
 from shapenet_render.projection import view_transform
-from shapenet_render.renderer import RenderSettings
 
 
 def _time(fn, repeats: int) -> float:
@@ -60,9 +59,12 @@ class TrainBench:
     runs: dict[str, list[float]] = field(default_factory=dict)
     """``ours`` / ``serial`` -> seconds per iteration of each run, in the order they ran."""
     overrides: tuple[tuple[str, object], ...] = ()
+    renderer: str = "opengl"
+    """The off-the-shelf renderer R_d (``opengl`` or ``mitsuba``)."""
 
     def format(self) -> str:
-        c, p = self.components, f"[{self.preset}]"
+        c = self.components
+        p = f"[{self.preset}]" if self.renderer == "opengl" else f"[{self.preset}, {self.renderer}]"
         naive_iter = self.iteration - self.render_wait + self.render_batch
 
         def runs(name: str) -> str:
@@ -111,11 +113,13 @@ def bench_train(
     iterations: int = 12,
     overrides: tuple[tuple[str, object], ...] = (),
     repeats: int = 1,
+    renderer: str = "opengl",
 ) -> TrainBench:
     """Measure one preset (``cpu`` or ``paper``; ``paper`` on a CPU is slow: use few iterations),
     with ``overrides`` ((field, value) pairs) replacing its TrainConfig fields, except those the
     benchmark sets itself (:class:`ConfigError` naming the field). ``repeats`` training runs of
-    each loop, serial and ours alternating."""
+    each loop, serial and ours alternating. ``renderer``: R_d, the off-the-shelf renderer of the
+    benchmark's dataset (``opengl`` or ``mitsuba``)."""
     for name, _ in overrides:
         if name in _BENCH_FIELDS:
             raise ConfigError(f"{name}: set by the benchmark itself ({_BENCH_FIELDS[name]})")
@@ -129,13 +133,14 @@ def bench_train(
         components = _components(cfg, batch, reps=3 if preset == "cpu" else 1)
     finally:
         torch.set_num_threads(threads)
-    n, res = cfg.voxel_res, cfg.image_res
+    n = cfg.voxel_res
     runs: dict[str, list[float]] = {"serial": [], "ours": []}
     waits: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        spec = make_spec("cubes", "one-per-model", preset, max_models=4 * batch)
-        data = render_dataset(spec, out=Path(tmp) / "data.h5", workers=cfg.render_workers or 1).path
-        pool = open_render_pool(RenderSettings(resolution=res), cfg.render_workers, n)
+        spec = make_spec("cubes", "one-per-model", preset, max_models=4 * batch, renderer=renderer)
+        ds = render_dataset(spec, out=Path(tmp) / "data.h5", workers=cfg.render_workers or 1)
+        data = ds.path
+        pool = open_render_pool(ImageDataset(data).render_settings(), cfg.render_workers, n)
         grids = (torch.rand(batch, n, n, n) > 0.7).numpy()
         az, el = torch.rand(batch) * 360, torch.rand(batch) * 90 - 30
         items = [
@@ -170,6 +175,7 @@ def bench_train(
         statistics.mean(runs["serial"]),
         runs,
         tuple(overrides),
+        renderer,
     )
 
 

@@ -52,3 +52,36 @@ def test_iggan_trains_against_mitsuba_and_is_scored_with_opengl(
         )  # fmt: skip
         assert out.protocol["real"] == "fresh-opengl" and out.protocol["fake"] == "opengl-renders"
         assert out.fid >= 0
+
+
+def test_bench_render_mitsuba_times_the_three_ways(mitsuba_ok):
+    import re
+
+    from click.testing import CliRunner
+
+    from benchmark.cli import main
+
+    args = ["bench", "render", "--renderer", "mitsuba", "--images", "10", "--resolution", "32",
+            "--voxel-res", "16", "--spp", "4", "--workers", "2"]  # fmt: skip
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "render benchmark (mitsuba, 4 spp): 16^3 voxels -> 32^2 images" in res.output
+    assert len(re.findall(r"^(naive|persistent|pool) +(chair|blob) +10 ", res.output, re.M)) == 6
+    assert re.search(r"^pool/naive: \d+(\.\d)?x$", res.output, re.M), res.output
+
+
+def test_bench_train_mitsuba_trains_with_mitsuba_as_r_d(monkeypatch, mitsuba_ok):
+    from benchmark.experiments import bench_train as bt
+    from shapenet_render.dataset import ImageDataset
+
+    seen = []
+    real_train = bt.train
+
+    def spy(cfg, *args, **kwargs):
+        seen.append(ImageDataset(cfg.data).spec.renderer)
+        return real_train(cfg, *args, **kwargs)
+
+    monkeypatch.setattr(bt, "train", spy)
+    result = bt.bench_train("smoke", batch=2, iterations=3, renderer="mitsuba")
+    assert seen == ["mitsuba", "mitsuba"]
+    assert result.format().startswith("[smoke, mitsuba] batch 2")
