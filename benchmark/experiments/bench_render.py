@@ -122,11 +122,15 @@ class RenderBench:
         rows = [r for r in self.rows if r.method == method]
         return sum(r.images for r in rows) / sum(r.seconds for r in rows)
 
+    def _tag(self) -> str:
+        if self.renderer == "opengl" and not self.detail:
+            return ""
+        return f" ({self.renderer}{', ' + self.detail if self.detail else ''})"
+
     def format(self) -> str:
         lines = [
-            f"render benchmark ({self.renderer}{', ' + self.detail if self.detail else ''}): "
-            f"{self.voxel_res}^3 voxels -> {self.resolution}^2 images, "
-            f"pool workers = {self.workers}",
+            f"render benchmark{self._tag()}: {self.voxel_res}^3 voxels -> {self.resolution}^2 "
+            f"images, pool workers = {self.workers}",
             f"{'method':<12}{'shape':<8}{'images':>8}{'seconds':>10}{'images/s':>11}",
         ]
         for r in self.rows:
