@@ -320,6 +320,13 @@ def bench_metrics3d_cmd(samples, references, voxel_res, naive_pairs):
     help="Continue the runs in --outdir (after a kill, or with a larger --max-iterations or "
     "--minutes) from their newest checkpoints; the settings must be the run's own.",
 )
+@click.option(
+    "--renderer",
+    type=click.Choice(["opengl", "mitsuba"]),
+    default="opengl",
+    show_default=True,
+    help="IG-GAN's off-the-shelf renderer: of the shape's views and as R_d in the loop.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 def bench_recover_cmd(
     method,
@@ -336,6 +343,7 @@ def bench_recover_cmd(
     settings,
     outdir,
     resume,
+    renderer,
     dry_run,
 ):
     """Train a method on random views of ONE known shape; voxel IoU and cavity over time.
@@ -350,6 +358,7 @@ def bench_recover_cmd(
       igbench bench recover --iterations 1500 --seeds 0,1,2 --jobs 2   # mean, sd, worst seed
       igbench bench recover --method visual-hull --shape procedural:couch:3 --start both
       igbench bench recover --preset smoke --max-iterations 4 --eval-every 2 --views 16
+      igbench bench recover --renderer mitsuba --iterations 1500 --seeds 0,1,2 --jobs 3
       igbench bench recover --minutes 10 --set d_gate_accuracy=0.9 --outdir runs/try-gate
       igbench bench recover --minutes 30 --set d_gate_accuracy=0.9 --outdir runs/try-gate \
           --resume                                        # continue it to 30 minutes
@@ -387,6 +396,7 @@ def bench_recover_cmd(
             max_iterations=max_iterations,
             views=views,
             seed=seed,
+            renderer=renderer,
             outdir=str(outdir) if outdir else "",
             train_overrides=parse_train_overrides(settings),
         )

@@ -197,6 +197,9 @@ class RecoverConfig(Config):
     """Occupancy threshold binarising the samples."""
     seed: int = 0
     """Seed of the dataset's views and of training (TrainConfig.seed)."""
+    renderer: str = "opengl"
+    """IG-GAN's off-the-shelf renderer, of the views and as R_d: ``opengl`` or ``mitsuba`` (the
+    baselines always train on their own projections)."""
     outdir: str = ""
     """Output folder; empty = ``runs/recover-<method>-<shape>-<preset>``."""
     train_overrides: tuple[tuple[str, Any], ...] = ()
@@ -223,6 +226,12 @@ class RecoverConfig(Config):
             f"one or more of {', '.join(START_BIAS)}",
         )
         need(self.eval_every >= 1, "eval_every", "must be >= 1")
+        need(self.renderer in ("opengl", "mitsuba"), "renderer", "opengl or mitsuba")
+        need(
+            self.renderer == "opengl" or self.method == "iggan",
+            "renderer",
+            f"{self.method} trains on its own projections, not on an off-the-shelf renderer",
+        )
         need(
             self.max_iterations is None or self.max_iterations >= 1,
             "max_iterations",
@@ -250,7 +259,8 @@ class RecoverConfig(Config):
     def out_path(self) -> Path:
         if self.outdir:
             return Path(self.outdir)
-        return Path("runs") / f"recover-{self.method}-{self.shape_ref.slug}-{self.preset}"
+        what = self.method if self.renderer == "opengl" else f"{self.method}-{self.renderer}"
+        return Path("runs") / f"recover-{what}-{self.shape_ref.slug}-{self.preset}"
 
 
 #: TrainConfig fields the benchmark sets itself (``train_overrides`` may not replace them).
@@ -306,10 +316,10 @@ def shape_dataset(
         DatasetSpec,
         ImageDataset,
         _render_part,
+        _render_settings,
         _write_h5,
     )
     from shapenet_render.pool import RenderPool
-    from shapenet_render.renderer import RenderSettings
     from shapenet_render.sources.registry import get_source
 
     spec = DatasetSpec(
@@ -340,7 +350,7 @@ def shape_dataset(
         )
     task = (spec.to_json(), [ids[shape.index]], np.array([shape.index], dtype=np.int64))
     # One render worker runs the dataset code's own job: load, voxelize, render every view.
-    with RenderPool(RenderSettings(resolution=resolution), workers=1) as pool:
+    with RenderPool(_render_settings(spec), workers=1) as pool:
         (part,) = list(pool.imap_fn(_render_part, [task]))
     if part["skipped"]:
         raise RecoverError(f"shape {shape} cannot be loaded: {part['skipped'][0][1]}")
@@ -406,9 +416,10 @@ def recover(
                 "another --outdir (or remove it)"
             )
     sizes = train_config(config, config.starts[0])
+    renderer = method_class(config.method).dataset_renderer
     data = shape_dataset(
         shape,
-        method_class(config.method).dataset_renderer,
+        config.renderer if renderer == "opengl" else renderer,
         sizes.image_res,
         sizes.voxel_res,
         config.views,
@@ -420,6 +431,7 @@ def recover(
     context = {
         "version": RECORD_VERSION,
         "metric": "recover",
+        "renderer": config.renderer,
         "protocol": {
             "samples": config.samples,
             "threshold": config.threshold,

@@ -85,3 +85,20 @@ def test_bench_train_mitsuba_trains_with_mitsuba_as_r_d(monkeypatch, mitsuba_ok)
     result = bt.bench_train("smoke", batch=2, iterations=3, renderer="mitsuba")
     assert seen == ["mitsuba", "mitsuba"]
     assert result.format().startswith("[smoke, mitsuba] batch 2")
+
+
+def test_bench_recover_on_mitsuba_views(tmp_path, mitsuba_ok):
+    from benchmark.experiments.recover import RecoverConfig, RecoverError, read_records, recover
+    from benchmark.experiments.recover_report import format_summary
+    from shapenet_render.dataset import ImageDataset
+
+    with pytest.raises(RecoverError, match="visual-hull trains on its own projections"):
+        RecoverConfig(method="visual-hull", renderer="mitsuba")
+    cfg = RecoverConfig(preset="smoke", renderer="mitsuba", minutes=None, max_iterations=2,
+                        eval_every=2, views=8, outdir=str(tmp_path / "rec"))  # fmt: skip
+    recover(cfg)
+    (data,) = (tmp_path / "rec" / "data").glob("*.h5")
+    assert "-mitsuba-" in data.name and ImageDataset(data).spec.renderer == "mitsuba"
+    records = read_records(tmp_path / "rec")
+    assert all(r["renderer"] == "mitsuba" for r in records) and records[-1]["iteration"] == 2
+    assert format_summary(records).startswith("iggan (mitsuba) on procedural:bathtub:3")
