@@ -28,7 +28,8 @@ from shapenet_render.dataset import DatasetSpec
 from shapenet_render.pool import RenderItem, load_triton_before_gl, render_many
 from shapenet_render.preview import image_grid, save_png
 from shapenet_render.projection import from_network
-from shapenet_render.renderer import RenderSettings, settings_from_dict
+from shapenet_render.renderer import RenderSettings
+from shapenet_render.renderers import settings_from_dict
 
 from . import checkpoint as ckpt_io
 from .config import TrainConfig

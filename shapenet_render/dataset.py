@@ -52,9 +52,8 @@ FORMAT_VERSION = 1
 PART_SIZE = 16
 MODES = ("500", "one-per-model", "unlimited", "lvp")
 RENDERERS = ("opengl", "mitsuba", "visual-hull", "absorption-only")
-#: The off-the-shelf renderers (the rest are the baselines' projections): OpenGL, and Mitsuba 3's
-#: path tracer (:mod:`shapenet_render.mitsuba_renderer`). A method that trains on off-the-shelf
-#: renders trains on either; its R_d is then the dataset's renderer.
+#: The off-the-shelf renderers (the rest: the baselines' projections). A method that trains on
+#: off-the-shelf renders trains on either; its R_d is then the dataset's (``renderers``).
 OFF_THE_SHELF = ("opengl", "mitsuba")
 #: Datasets built from photographs (``igbench render images``) use this mode and renderer.
 PHOTO_MODE = "images"
@@ -365,13 +364,9 @@ def _projection_attrs(spec: DatasetSpec) -> dict:
 
 
 def _render_settings(spec: DatasetSpec):
-    from .renderer import RenderSettings
+    from .renderers import settings_for
 
-    if spec.renderer == "mitsuba":
-        from .mitsuba_renderer import MitsubaSettings
-
-        return MitsubaSettings(resolution=spec.resolution, seed=spec.seed)
-    return RenderSettings(resolution=spec.resolution)
+    return settings_for(spec.renderer, spec.resolution, spec.seed)
 
 
 def _write_h5(
@@ -680,7 +675,8 @@ class ImageDataset:
         more images like them: :class:`~shapenet_render.renderer.RenderSettings` (OpenGL; also
         what a projection dataset stores) or Mitsuba's
         :class:`~shapenet_render.mitsuba_renderer.MitsubaSettings`."""
-        from .renderer import RenderSettings, settings_from_dict
+        from .renderer import RenderSettings
+        from .renderers import settings_from_dict
 
         raw = self.attrs.get("render_settings")
         if not raw:

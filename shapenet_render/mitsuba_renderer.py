@@ -134,7 +134,7 @@ class MitsubaSettings:
 
     def to_dict(self) -> dict:
         """The settings with ``renderer: mitsuba``, as datasets and checkpoints store them
-        (:func:`shapenet_render.renderer.settings_from_dict` reads them back)."""
+        (:func:`shapenet_render.renderers.settings_from_dict` reads them back)."""
         return {"renderer": "mitsuba", **asdict(self)}
 
 

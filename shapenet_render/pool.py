@@ -110,7 +110,7 @@ def _call_with_renderer(fn: Callable, args: list):
 def _worker_renderer():
     """The worker's persistent renderer, created on first use."""
     if _worker.get("renderer") is None:
-        from .renderer import make_renderer
+        from .renderers import make_renderer
 
         _worker["renderer"] = make_renderer(_worker["settings"], _worker["backend"])
         if _worker.get("threads") and hasattr(_worker["renderer"], "set_threads"):
@@ -265,7 +265,7 @@ def render_many(
     out: list[RenderResult] = []
     if workers == 1:
         from .mitsuba_renderer import MitsubaUnavailableError
-        from .renderer import make_renderer
+        from .renderers import make_renderer
 
         try:
             renderer = make_renderer(settings, backend)
@@ -298,7 +298,7 @@ class InlinePool:
     """The render pool's interface, rendering in this process when ``render_workers = 0``."""
 
     def __init__(self, settings: RenderSettings):
-        from shapenet_render.renderer import make_renderer
+        from shapenet_render.renderers import make_renderer
 
         load_triton_before_gl()
         self._renderer = make_renderer(settings)

@@ -84,30 +84,6 @@ class RenderSettings:
         return np.stack(out)
 
 
-def settings_from_dict(raw: dict):
-    """Render settings as a dataset or checkpoint stores them (``to_dict``): the OpenGL path's
-    :class:`RenderSettings`, or Mitsuba's settings when ``renderer`` says ``mitsuba``."""
-    raw = dict(raw)
-    if raw.pop("renderer", "opengl") == "mitsuba":
-        from .mitsuba_renderer import MitsubaSettings
-
-        return MitsubaSettings(**raw)
-    return RenderSettings(**raw)
-
-
-def make_renderer(settings, backend: str | None = None):
-    """The renderer for ``settings``: OpenGL (:class:`Renderer`, on ``backend``) or Mitsuba's
-    path tracer (:class:`~shapenet_render.mitsuba_renderer.MitsubaRenderer`), which both render
-    voxel grids with ``render_voxels(grid, azimuth, elevation, outputs)``."""
-    from .mitsuba_renderer import MitsubaSettings
-
-    if isinstance(settings, MitsubaSettings):
-        from .mitsuba_renderer import MitsubaRenderer
-
-        return MitsubaRenderer(settings)
-    return Renderer(settings, backend)
-
-
 @dataclass
 class RenderResult:
     """One rendered view.

@@ -231,7 +231,7 @@ def _load_run(run_dir: Path, checkpoint: Path | None = None) -> _Run:
     from iggan import checkpoint as ckpt_io
     from iggan.config import TrainConfig
     from shapenet_render.dataset import DatasetSpec
-    from shapenet_render.renderer import settings_from_dict
+    from shapenet_render.renderers import settings_from_dict
 
     if not run_dir.is_dir():
         raise EvalError(f"{run_dir}: no such run directory")
