@@ -567,6 +567,9 @@ def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path | None):
     if classifier is None:
         raise TableError(f"{cell.id}: no classifier to evaluate with")
 
+    # the final checkpoint at both rules (the table's values), then the curve's at the common one
+    wanted = [(rule, None) for rule in THRESHOLD_RULES]
+    wanted += [("common", path) for path in curve_checkpoints(ctx, cell)]
     outcomes = [
         evaluate_run(
             ctx.run_dir(cell),
@@ -576,19 +579,10 @@ def ensure_evaluated(ctx: TableContext, cell: Cell, classifier: Path | None):
             device=ctx.device,
             workers=ctx.workers,
             threshold_rule=rule,
-        )
-        for rule in THRESHOLD_RULES
-    ]
-    for checkpoint in curve_checkpoints(ctx, cell):
-        evaluate_run(
-            ctx.run_dir(cell),
-            classifier=classifier,
-            preset=ctx.preset.eval,
-            n=ctx.preset.n_eval,
-            device=ctx.device,
-            workers=ctx.workers,
             checkpoint=checkpoint,
         )
+        for rule, checkpoint in wanted
+    ][: len(THRESHOLD_RULES)]
     if cell.method in THREE_D_METHODS:
         from benchmark.metrics.eval3d import evaluate_run_3d
 

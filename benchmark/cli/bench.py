@@ -16,6 +16,17 @@ def bench() -> None:
     """Performance benchmarks: our way against the naive way, in one run, as a ratio."""
 
 
+def _renderer_option(help_text: str):
+    """``--renderer opengl|mitsuba``: the off-the-shelf renderer a benchmark runs."""
+    return click.option(
+        "--renderer",
+        type=click.Choice(["opengl", "mitsuba"]),
+        default="opengl",
+        show_default=True,
+        help=help_text,
+    )
+
+
 @bench.command("render")
 @click.option(
     "--images", type=click.IntRange(10), default=200, show_default=True, help="Images per shape."
@@ -28,12 +39,8 @@ def bench() -> None:
     default=None,
     help="Pool size (default: one per core).",
 )
-@click.option(
-    "--renderer",
-    type=click.Choice(["opengl", "mitsuba"]),
-    default="opengl",
-    show_default=True,
-    help="mitsuba: a new Mitsuba scene per image vs one scene vs the pool (one scene per worker).",
+@_renderer_option(
+    "mitsuba: a new Mitsuba scene per image vs one scene vs the pool (one scene per worker)."
 )
 @click.option(
     "--spp",
@@ -127,13 +134,7 @@ def bench_dataset_cmd(category, n_models, naive_models, preset, workers):
     show_default=True,
     help="Training runs of each loop (serial and ours alternate, so load changes hit both).",
 )
-@click.option(
-    "--renderer",
-    type=click.Choice(["opengl", "mitsuba"]),
-    default="opengl",
-    show_default=True,
-    help="The off-the-shelf renderer R_d of the loop.",
-)
+@_renderer_option("The off-the-shelf renderer R_d of the loop.")
 def bench_train_cmd(presets, batch, iterations, overrides, repeats, renderer):
     """Seconds per iteration split into G, view transform, R, D and rendering; render-wait share;
     the serial iteration against ours (the R step on two threads, overlap_r; the same losses) in
@@ -320,13 +321,7 @@ def bench_metrics3d_cmd(samples, references, voxel_res, naive_pairs):
     help="Continue the runs in --outdir (after a kill, or with a larger --max-iterations or "
     "--minutes) from their newest checkpoints; the settings must be the run's own.",
 )
-@click.option(
-    "--renderer",
-    type=click.Choice(["opengl", "mitsuba"]),
-    default="opengl",
-    show_default=True,
-    help="IG-GAN's off-the-shelf renderer: of the shape's views and as R_d in the loop.",
-)
+@_renderer_option("IG-GAN's off-the-shelf renderer: of the shape's views and as R_d in the loop.")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 def bench_recover_cmd(
     method,

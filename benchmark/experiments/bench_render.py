@@ -176,16 +176,19 @@ def bench_render(
             if status != "ok":
                 raise RuntimeError(f"naive renderer failed: {seconds}")
             rows.append(RenderBenchRow("naive", name, count, seconds))
-
-            t0 = time.perf_counter()
-            for item in items:
-                item.render(renderer, ("image",))
-            rows.append(RenderBenchRow("persistent", name, len(items), time.perf_counter() - t0))
-
-            t0 = time.perf_counter()
-            pool.render(items)
-            rows.append(RenderBenchRow("pool", name, len(items), time.perf_counter() - t0))
+            rows += _persistent_and_pool(name, items, renderer, pool)
     return RenderBench(rows, workers, resolution, voxel_res)
+
+
+def _persistent_and_pool(name: str, items, renderer, pool) -> list[RenderBenchRow]:
+    """The persistent renderer's and the pool's rows for one shape's items."""
+    t0 = time.perf_counter()
+    for item in items:
+        item.render(renderer, ("image",))
+    persistent = RenderBenchRow("persistent", name, len(items), time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    pool.render(items)
+    return [persistent, RenderBenchRow("pool", name, len(items), time.perf_counter() - t0)]
 
 
 def bench_render_mitsuba(
@@ -215,13 +218,5 @@ def bench_render_mitsuba(
             for item in items:  # a new scene for every image
                 MitsubaRenderer(settings).render_voxels(item.grid(), item.azimuth, item.elevation)
             rows.append(RenderBenchRow("naive", name, len(items), time.perf_counter() - t0))
-
-            t0 = time.perf_counter()
-            for item in items:
-                item.render(renderer, ("image",))
-            rows.append(RenderBenchRow("persistent", name, len(items), time.perf_counter() - t0))
-
-            t0 = time.perf_counter()
-            pool.render(items)
-            rows.append(RenderBenchRow("pool", name, len(items), time.perf_counter() - t0))
+            rows += _persistent_and_pool(name, items, renderer, pool)
     return RenderBench(rows, workers, resolution, voxel_res, "mitsuba", f"{spp} spp")
