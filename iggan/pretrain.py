@@ -98,9 +98,9 @@ def _target_settings(cfg: PretrainConfig, ds: ImageDataset):
     """What renders the targets: the config's off-the-shelf renderer at its image size (OpenGL
     with the dataset's settings, or Mitsuba's path tracer; the dataset gives only voxel grids)."""
     if cfg.renderer == "mitsuba":
-        from shapenet_render.mitsuba_renderer import MitsubaSettings
+        from shapenet_render.renderers import settings_for
 
-        return MitsubaSettings(resolution=cfg.image_res, seed=cfg.seed)
+        return settings_for("mitsuba", cfg.image_res, cfg.seed)
     return replace(ds.opengl_settings(), resolution=cfg.image_res)
 
 

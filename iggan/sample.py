@@ -29,7 +29,7 @@ from shapenet_render.pool import RenderItem, load_triton_before_gl, render_many
 from shapenet_render.preview import image_grid, save_png
 from shapenet_render.projection import from_network
 from shapenet_render.renderer import RenderSettings
-from shapenet_render.renderers import settings_from_dict
+from shapenet_render.renderers import opengl_settings, settings_from_dict
 
 from . import checkpoint as ckpt_io
 from .config import TrainConfig
@@ -182,11 +182,7 @@ def sample(
         # the run's off-the-shelf renderer (OpenGL, or Mitsuba for a run on Mitsuba images);
         # normal maps are an OpenGL output, at the same size
         settings = settings_from_dict(data["extra"]["render_settings"])
-        gl_settings = (
-            settings
-            if isinstance(settings, RenderSettings)
-            else RenderSettings(resolution=settings.resolution)
-        )
+        gl_settings = opengl_settings(settings)
         load_triton_before_gl()
 
         class _Pool:  # opengl_images wants .render(items)

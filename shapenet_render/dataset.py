@@ -692,12 +692,9 @@ class ImageDataset:
         """OpenGL render settings at the dataset's image size: its own when its images are OpenGL
         renders, else the default ones (what evaluation renders real and generated shapes with,
         so that every run of a category meets the same real images)."""
-        from .renderer import RenderSettings
+        from .renderers import opengl_settings
 
-        own = self.render_settings()
-        return (
-            own if isinstance(own, RenderSettings) else RenderSettings(resolution=self.resolution)
-        )
+        return opengl_settings(self.render_settings())
 
 
 def content_digest(path: str | Path) -> str:

@@ -26,6 +26,14 @@ def settings_for(renderer: str, resolution: int, seed: int = 0):
     return RenderSettings(resolution=resolution)
 
 
+def opengl_settings(settings) -> RenderSettings:
+    """``settings`` when they are OpenGL's, else OpenGL's defaults at the same image size: what
+    evaluation, normal maps and fresh real renders of a non-OpenGL dataset or run use."""
+    if isinstance(settings, RenderSettings):
+        return settings
+    return RenderSettings(resolution=settings.resolution)
+
+
 def make_renderer(settings, backend: str | None = None):
     """The renderer for ``settings``: OpenGL (:class:`Renderer`, on ``backend``) or Mitsuba's
     path tracer (:class:`~shapenet_render.mitsuba_renderer.MitsubaRenderer`)."""

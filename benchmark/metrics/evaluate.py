@@ -219,12 +219,9 @@ class _Run:
     def opengl_settings(self):
         """What generated shapes are rendered with for FID: the run's OpenGL settings, or for a
         run on Mitsuba images OpenGL at the same size (FID compares OpenGL renders)."""
-        from shapenet_render.renderer import RenderSettings
+        from shapenet_render.renderers import opengl_settings
 
-        own = self.render_settings
-        if isinstance(own, RenderSettings):
-            return own
-        return RenderSettings(resolution=own.resolution)
+        return opengl_settings(self.render_settings)
 
 
 def _load_run(run_dir: Path, checkpoint: Path | None = None) -> _Run:
