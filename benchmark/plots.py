@@ -124,6 +124,7 @@ def recover_curves(outdir: str | Path, out: str | Path | None = None) -> Path:
     and seed, with the filled bounding box's and convex hull's IoU as floors, to ``out``
     (default ``<outdir>/curves.png``)."""
     from benchmark.experiments.recover import read_records
+    from benchmark.experiments.recover_report import method_label
 
     outdir = Path(outdir)
     files = [outdir] if (outdir / "recover.jsonl").is_file() else seed_runs(outdir)
@@ -153,7 +154,9 @@ def recover_curves(outdir: str | Path, out: str | Path | None = None) -> Path:
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle(f"{first['method']} on {first['shape']}, preset {first['preset']}", fontsize=10)
+    fig.suptitle(
+        f"{method_label(first)} on {first['shape']}, preset {first['preset']}", fontsize=10
+    )
     return _save(plt, fig, Path(out) if out is not None else outdir / CURVES_FILE)
 
 

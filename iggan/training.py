@@ -189,7 +189,7 @@ class RealImages:
         """(B, 1, R, R) float in [-1, 1]: fresh views of stored models by the dataset's data-side
         projection (Visual Hull and Absorption-Only datasets), quantised to uint8 as the file's
         images are."""
-        from shapenet_render.dataset import project_views
+        from shapenet_render.projection import project_views
 
         views = self.fresh_views(iteration)
         grids = [self.ds.voxels(m) for m, _, _ in views]

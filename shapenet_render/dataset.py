@@ -100,6 +100,8 @@ class DatasetSpec:
     """Azimuth range override in degrees; None = the paper's for the mode."""
     elevation: tuple[float, float] | None = None
     """Elevation range override in degrees; None = the paper's for the category and mode."""
+    spp: int | None = None
+    """Mitsuba's samples per pixel; None = :class:`MitsubaSettings`' default (16)."""
 
     def __post_init__(self):
         photo = self.mode == PHOTO_MODE and self.renderer == PHOTO_RENDERER
@@ -115,6 +117,11 @@ class DatasetSpec:
             raise DatasetError(
                 f"resolution {self.resolution} / voxel_res {self.voxel_res} out of range "
                 "([8, 1024] / [4, 256])"
+            )
+        if self.spp is not None and (self.renderer != "mitsuba" or self.spp < 1):
+            raise DatasetError(
+                f"spp {self.spp}: samples per pixel need renderer mitsuba "
+                f"(not {self.renderer}) and >= 1"
             )
 
     @property
@@ -138,7 +145,11 @@ class DatasetSpec:
         return 4 if (self.mode == "one-per-model" and self.category == "bathtub") else 1
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        """The spec as stored; an unset ``spp`` is left out, so older files' specs still match."""
+        fields = asdict(self)
+        if fields["spp"] is None:
+            del fields["spp"]
+        return json.dumps(fields, sort_keys=True)
 
     def default_path(self, root: str | Path = "data") -> Path:
         """e.g. ``data/procedural/chair-lvp-opengl-r128-v64-s0.h5``."""
@@ -146,6 +157,8 @@ class DatasetSpec:
         name = f"{self.category}-{self.mode}-{self.renderer}-r{self.resolution}-v{self.voxel_res}-s{self.seed}"
         if self.max_models is not None:
             name += f"-m{self.max_models}"
+        if self.spp is not None:
+            name += f"-spp{self.spp}"
         return Path(root) / src / f"{name}.h5"
 
 
@@ -269,41 +282,10 @@ def render_views(spec: DatasetSpec, grids, views, get_renderer) -> np.ndarray:
         return np.stack(out)
     import torch
 
+    from .projection import project_views
+
     torch.set_num_threads(1)  # one thread per worker process; the pool supplies the parallelism
     return project_views(spec.renderer, res, grids, views)
-
-
-def project_views(renderer: str, resolution: int, grids, views, chunk: int = 16) -> np.ndarray:
-    """Images ``(sum of views, H, W)`` uint8 of binary grids by a baseline's data-side projection.
-
-    renderer : ``visual-hull`` or ``absorption-only``
-        (:func:`shapenet_render.projection.data_side_images`).
-    grids : sequence of (N, N, N) bool arrays; views : per grid, an ``(n, 2)`` array of
-    (azimuth, elevation) degrees. The same code renders a baseline's dataset and, in the
-    ``unlimited`` and ``lvp`` modes, the fresh real images of its training: in every mode a
-    method's real images come from its own data-side image formation.
-    """
-    import torch
-
-    from . import projection
-
-    vols, az, el = [], [], []
-    for g, vs in zip(grids, views, strict=True):
-        for a, e in vs:
-            vols.append(torch.from_numpy(np.asarray(g)))
-            az.append(a)
-            el.append(e)
-    if not vols:
-        return np.zeros((0, resolution, resolution), np.uint8)
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(vols), chunk):
-            vol = torch.stack(vols[start : start + chunk]).float().unsqueeze(1)
-            a = torch.tensor(az[start : start + chunk], dtype=torch.float32)
-            e = torch.tensor(el[start : start + chunk], dtype=torch.float32)
-            img = projection.data_side_images(renderer, vol, a, e, resolution)
-            out.append(projection.unit_to_uint8(img)[:, 0])
-    return np.concatenate(out)
 
 
 # -- parts on disk --------------------------------------------------------------------------------
@@ -366,7 +348,7 @@ def _projection_attrs(spec: DatasetSpec) -> dict:
 def _render_settings(spec: DatasetSpec):
     from .renderers import settings_for
 
-    return settings_for(spec.renderer, spec.resolution, spec.seed)
+    return settings_for(spec.renderer, spec.resolution, spec.seed, spec.spp)
 
 
 def _write_h5(

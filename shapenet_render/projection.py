@@ -379,3 +379,32 @@ def from_network(images: torch.Tensor) -> np.ndarray:
 def unit_to_network(images: torch.Tensor) -> torch.Tensor:
     """Float images in [0, 1] -> [-1, 1], without quantisation (differentiable; for training)."""
     return images * 2.0 - 1.0
+
+
+def project_views(renderer: str, resolution: int, grids, views, chunk: int = 16) -> np.ndarray:
+    """Images ``(sum of views, H, W)`` uint8 of binary grids by a baseline's data-side projection.
+
+    renderer : ``visual-hull`` or ``absorption-only``
+        (:func:`data_side_images`).
+    grids : sequence of (N, N, N) bool arrays; views : per grid, an ``(n, 2)`` array of
+    (azimuth, elevation) degrees. The same code renders a baseline's dataset and, in the
+    ``unlimited`` and ``lvp`` modes, the fresh real images of its training: in every mode a
+    method's real images come from its own data-side image formation.
+    """
+    vols, az, el = [], [], []
+    for g, vs in zip(grids, views, strict=True):
+        for a, e in vs:
+            vols.append(torch.from_numpy(np.asarray(g)))
+            az.append(a)
+            el.append(e)
+    if not vols:
+        return np.zeros((0, resolution, resolution), np.uint8)
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(vols), chunk):
+            vol = torch.stack(vols[start : start + chunk]).float().unsqueeze(1)
+            a = torch.tensor(az[start : start + chunk], dtype=torch.float32)
+            e = torch.tensor(el[start : start + chunk], dtype=torch.float32)
+            img = data_side_images(renderer, vol, a, e, resolution)
+            out.append(unit_to_uint8(img)[:, 0])
+    return np.concatenate(out)

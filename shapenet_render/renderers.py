@@ -18,11 +18,13 @@ def settings_from_dict(raw: dict):
     return RenderSettings(**raw)
 
 
-def settings_for(renderer: str, resolution: int, seed: int = 0):
+def settings_for(renderer: str, resolution: int, seed: int = 0, spp: int | None = None):
     """The settings a dataset of ``renderer`` images is made with (a projection dataset stores
-    the OpenGL settings, with which its shapes are rendered for evaluation)."""
+    the OpenGL settings, with which its shapes are rendered for evaluation); ``spp`` (Mitsuba's
+    samples per pixel) None = the default."""
     if renderer == "mitsuba":
-        return MitsubaSettings(resolution=resolution, seed=seed)
+        extra = {} if spp is None else {"spp": spp}
+        return MitsubaSettings(resolution=resolution, seed=seed, **extra)
     return RenderSettings(resolution=resolution)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from benchmark.cli.common import PRESET, Group
+from benchmark.cli.common import PRESET, Group, spp_option
 
 
 # -- bench ------------------------------------------------------------------------------------------
@@ -42,13 +42,7 @@ def _renderer_option(help_text: str):
 @_renderer_option(
     "mitsuba: a new Mitsuba scene per image vs one scene vs the pool (one scene per worker)."
 )
-@click.option(
-    "--spp",
-    type=click.IntRange(1),
-    default=16,
-    show_default=True,
-    help="Mitsuba's samples per pixel.",
-)
+@spp_option
 def bench_render_cmd(images, resolution, voxel_res, workers, renderer, spp):
     """Naive renders (a new scene and renderer per image) vs one persistent renderer vs the
     renderer pool, for OpenGL (pyrender) or Mitsuba's path tracer.
@@ -61,6 +55,8 @@ def bench_render_cmd(images, resolution, voxel_res, workers, renderer, spp):
     """
     from benchmark.experiments.bench_render import bench_render, bench_render_mitsuba
 
+    if spp is not None and renderer != "mitsuba":
+        raise click.UsageError("--spp is a setting of --renderer mitsuba")
     if renderer == "mitsuba":
         from shapenet_render.mitsuba_renderer import MitsubaUnavailableError
 
@@ -322,6 +318,7 @@ def bench_metrics3d_cmd(samples, references, voxel_res, naive_pairs):
     "--minutes) from their newest checkpoints; the settings must be the run's own.",
 )
 @_renderer_option("IG-GAN's off-the-shelf renderer: of the shape's views and as R_d in the loop.")
+@spp_option
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
 def bench_recover_cmd(
     method,
@@ -339,6 +336,7 @@ def bench_recover_cmd(
     outdir,
     resume,
     renderer,
+    spp,
     dry_run,
 ):
     """Train a method on random views of ONE known shape; voxel IoU and cavity over time.
@@ -354,6 +352,7 @@ def bench_recover_cmd(
       igbench bench recover --method visual-hull --shape procedural:couch:3 --start both
       igbench bench recover --preset smoke --max-iterations 4 --eval-every 2 --views 16
       igbench bench recover --renderer mitsuba --iterations 1500 --seeds 0,1,2 --jobs 3
+      igbench bench recover --renderer mitsuba --spp 64 --iterations 1500   # less noise
       igbench bench recover --minutes 10 --set d_gate_accuracy=0.9 --outdir runs/try-gate
       igbench bench recover --minutes 30 --set d_gate_accuracy=0.9 --outdir runs/try-gate \
           --resume                                        # continue it to 30 minutes
@@ -392,6 +391,7 @@ def bench_recover_cmd(
             views=views,
             seed=seed,
             renderer=renderer,
+            spp=spp,
             outdir=str(outdir) if outdir else "",
             train_overrides=parse_train_overrides(settings),
         )

@@ -14,6 +14,16 @@ import click
 from shapenet_render.presets import PRESETS
 
 
+def spp_option(f):
+    """``--spp N``: Mitsuba's samples per pixel (None = the renderer's default, 16)."""
+    return click.option(
+        "--spp",
+        type=click.IntRange(1, 65536),
+        default=None,
+        help="With --renderer mitsuba: samples per pixel (default 16; noise falls as 1/sqrt(spp)).",
+    )(f)
+
+
 def one_line(exc: BaseException) -> click.ClickException:
     """A ClickException (exit 1) carrying the first line of the error's message."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -12,6 +12,7 @@ from benchmark.cli.common import (
     cluster_from_options,
     cluster_options,
     progress_bar,
+    spp_option,
 )
 
 # -- render ---------------------------------------------------------------------------------------
@@ -41,6 +42,7 @@ from benchmark.cli.common import (
     help="opengl and mitsuba (Mitsuba 3's path tracer: pip install igbench[mitsuba]) are the "
     "off-the-shelf renderers; visual-hull and absorption-only the baselines' projections.",
 )
+@spp_option
 @click.option(
     "--preset",
     type=PRESET,
@@ -118,6 +120,7 @@ def render(
     mode,
     source,
     renderer,
+    spp,
     preset,
     resolution,
     voxel_res,
@@ -148,6 +151,7 @@ def render(
       igbench render --category chairs --mode lvp
       igbench render --category bathtubs --mode one-per-model --preset cpu
       igbench render --category chairs --mode 500 --renderer visual-hull
+      igbench render --category bathtubs --preset cpu --renderer mitsuba --spp 64
       igbench render --category tables --mode one-per-model --shard 0/8   # on 8 machines, then:
       igbench render merge data/procedural/table-*.shard*of8.h5 --out tables.h5
       igbench render --category tables --executor slurm --shards 8   # 8 Slurm jobs, then merged
@@ -164,6 +168,7 @@ def render(
         preset,
         source=source,
         renderer=renderer,
+        spp=spp,
         resolution=resolution,
         voxel_res=voxel_res,
         max_models=max_models,

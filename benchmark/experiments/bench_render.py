@@ -196,12 +196,12 @@ def bench_render_mitsuba(
     resolution: int = 128,
     voxel_res: int = 64,
     workers: int | None = None,
-    spp: int = 16,
+    spp: int | None = None,
 ) -> RenderBench:
     """Mitsuba's three ways on the same items (``n_images`` views of each shape)."""
     from shapenet_render.mitsuba_renderer import MitsubaRenderer, MitsubaSettings
 
-    settings = MitsubaSettings(resolution=resolution, spp=spp)
+    settings = MitsubaSettings(resolution=resolution, **({} if spp is None else {"spp": spp}))
     workers = workers or default_workers()
     shapes = {"chair": chair_like(voxel_res), "blob": blob(voxel_res)}
     rng = np.random.default_rng(0)
@@ -219,4 +219,4 @@ def bench_render_mitsuba(
                 MitsubaRenderer(settings).render_voxels(item.grid(), item.azimuth, item.elevation)
             rows.append(RenderBenchRow("naive", name, len(items), time.perf_counter() - t0))
             rows += _persistent_and_pool(name, items, renderer, pool)
-    return RenderBench(rows, workers, resolution, voxel_res, "mitsuba", f"{spp} spp")
+    return RenderBench(rows, workers, resolution, voxel_res, "mitsuba", f"{settings.spp} spp")

@@ -200,6 +200,8 @@ class RecoverConfig(Config):
     renderer: str = "opengl"
     """IG-GAN's off-the-shelf renderer, of the views and as R_d: ``opengl`` or ``mitsuba`` (the
     baselines always train on their own projections)."""
+    spp: int | None = None
+    """Mitsuba's samples per pixel of the shape's views and of R_d; None = the default (16)."""
     outdir: str = ""
     """Output folder; empty = ``runs/recover-<method>-<shape>-<preset>``."""
     train_overrides: tuple[tuple[str, Any], ...] = ()
@@ -233,6 +235,11 @@ class RecoverConfig(Config):
             f"{self.method} trains on its own projections, not on an off-the-shelf renderer",
         )
         need(
+            self.spp is None or (self.renderer == "mitsuba" and self.spp >= 1),
+            "spp",
+            "None, or >= 1 with renderer mitsuba",
+        )
+        need(
             self.max_iterations is None or self.max_iterations >= 1,
             "max_iterations",
             "None or >= 1",
@@ -260,6 +267,8 @@ class RecoverConfig(Config):
         if self.outdir:
             return Path(self.outdir)
         what = self.method if self.renderer == "opengl" else f"{self.method}-{self.renderer}"
+        if self.spp is not None:
+            what += f"-spp{self.spp}"
         return Path("runs") / f"recover-{what}-{self.shape_ref.slug}-{self.preset}"
 
 
@@ -308,6 +317,7 @@ def shape_dataset(
     views: int,
     seed: int,
     folder: str | Path,
+    spp: int | None = None,
 ) -> Path:
     """The dataset file of ``views`` random views of one shape (rendered when missing, reused
     when present and made with the same arguments). See the module docstring."""
@@ -331,8 +341,10 @@ def shape_dataset(
         voxel_res=voxel_res,
         seed=seed,
         views_per_model=views,
+        spp=spp,
     )
-    path = Path(folder) / f"{shape.slug}-{renderer}-r{resolution}-v{voxel_res}-n{views}-s{seed}.h5"
+    name = f"{shape.slug}-{renderer}-r{resolution}-v{voxel_res}-n{views}-s{seed}"
+    path = Path(folder) / (f"{name}.h5" if spp is None else f"{name}-spp{spp}.h5")
     if path.exists():
         ds = ImageDataset(path)
         if ds.spec != spec or ds.attrs.get("recover_shape") != str(shape) or ds.n_models != 1:
@@ -425,6 +437,7 @@ def recover(
         config.views,
         config.seed,
         outdir / "data",
+        config.spp,
     )
     ds = ImageDataset(data)
     truth = Truth.of(ds.voxels(0))
@@ -432,6 +445,7 @@ def recover(
         "version": RECORD_VERSION,
         "metric": "recover",
         "renderer": config.renderer,
+        **({} if config.spp is None else {"spp": config.spp}),
         "protocol": {
             "samples": config.samples,
             "threshold": config.threshold,

@@ -30,23 +30,27 @@ def _overrides_text(record: dict[str, Any]) -> str:
     return "".join(f", set {k}={v}" for k, v in sorted(over.items()))
 
 
-def _method(record: dict[str, Any]) -> str:
-    """The method, with its off-the-shelf renderer when that is not OpenGL: ``iggan (mitsuba)``."""
+def method_label(record: dict[str, Any]) -> str:
+    """The method, with its off-the-shelf renderer when that is not OpenGL: ``iggan (mitsuba)``,
+    ``iggan (mitsuba, 64 spp)``."""
     renderer = record.get("renderer", "opengl")
-    return record["method"] if renderer == "opengl" else f"{record['method']} ({renderer})"
+    if renderer == "opengl":
+        return record["method"]
+    spp = f", {record['spp']} spp" if record.get("spp") else ""
+    return f"{record['method']} ({renderer}{spp})"
 
 
 def _variant(record: dict[str, Any]) -> tuple:
     """What makes two records' runs different experiments (their rows are never mixed)."""
     over = json.dumps(record.get("train_overrides") or {}, sort_keys=True)
-    return (_method(record), record["shape"], record["preset"], over)
+    return (method_label(record), record["shape"], record["preset"], over)
 
 
 def format_header(record: dict[str, Any]) -> str:
     """The lines above a start's rows: what was run, the floors, the column names."""
     return "\n".join(
         [
-            f"{_method(record)} on {record['shape']} ({record['voxel_res']}^3, "
+            f"{method_label(record)} on {record['shape']} ({record['voxel_res']}^3, "
             f"{record['image_res']}^2, {record['views']} views), preset {record['preset']}"
             f"{_overrides_text(record)}, "
             f"start {record['start']} (g_out_bias {record['g_out_bias']:+g})",

@@ -367,8 +367,8 @@ def own_threshold(
     OpenGL images, else the method's dataset projection. Target: the method's own image of x_c
     (``method.sample``'s ``images``: R_phi's render for IG-GAN, the generator-side projection of
     the baselines)."""
-    from shapenet_render.dataset import project_views
     from shapenet_render.pool import RenderItem
+    from shapenet_render.projection import project_views
 
     volumes, targets = [], []
     batches = _sample_batches(method, z, az, el, config.batch_size or 64, device, False)

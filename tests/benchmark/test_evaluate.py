@@ -233,7 +233,7 @@ def _shells() -> torch.Tensor:
 )
 def test_choose_threshold_picks_the_known_t(renderer, cut, known):
     from shapenet_render import projection
-    from shapenet_render.dataset import project_views
+    from shapenet_render.projection import project_views
 
     vols = _shells().expand(3, -1, -1, -1, -1)
     views = [np.array([[a, e]]) for a, e in [(0.0, 20.0), (70.0, 35.0), (200.0, -10.0)]]

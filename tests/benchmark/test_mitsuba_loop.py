@@ -94,11 +94,16 @@ def test_bench_recover_on_mitsuba_views(tmp_path, mitsuba_ok):
 
     with pytest.raises(RecoverError, match="visual-hull trains on its own projections"):
         RecoverConfig(method="visual-hull", renderer="mitsuba")
-    cfg = RecoverConfig(preset="smoke", renderer="mitsuba", minutes=None, max_iterations=2,
+    with pytest.raises(RecoverError, match="spp: None, or >= 1 with renderer mitsuba"):
+        RecoverConfig(spp=64)  # samples per pixel are Mitsuba's
+    cfg = RecoverConfig(preset="smoke", renderer="mitsuba", spp=4, minutes=None, max_iterations=2,
                         eval_every=2, views=8, outdir=str(tmp_path / "rec"))  # fmt: skip
     recover(cfg)
     (data,) = (tmp_path / "rec" / "data").glob("*.h5")
-    assert "-mitsuba-" in data.name and ImageDataset(data).spec.renderer == "mitsuba"
+    assert "-mitsuba-" in data.name and data.name.endswith("-spp4.h5")
+    ds = ImageDataset(data)
+    assert ds.spec.renderer == "mitsuba" and ds.render_settings().spp == 4  # views and R_d
     records = read_records(tmp_path / "rec")
-    assert all(r["renderer"] == "mitsuba" for r in records) and records[-1]["iteration"] == 2
-    assert format_summary(records).startswith("iggan (mitsuba) on procedural:bathtub:3")
+    assert all(r["renderer"] == "mitsuba" and r["spp"] == 4 for r in records)
+    assert records[-1]["iteration"] == 2
+    assert format_summary(records).startswith("iggan (mitsuba, 4 spp) on procedural:bathtub:3")

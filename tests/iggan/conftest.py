@@ -45,7 +45,7 @@ def make_box_dataset(
     (``visual-hull``, ``absorption-only``). Mode ``lvp`` is defined for chairs, so its file says
     category ``chair`` (the shapes are still boxes).
     """
-    from shapenet_render.dataset import project_views
+    from shapenet_render.projection import project_views
     from shapenet_render.renderer import Renderer, RenderSettings
 
     spec = DatasetSpec(

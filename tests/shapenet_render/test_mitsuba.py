@@ -143,3 +143,41 @@ def test_a_mitsuba_dataset_is_the_opengl_datasets_shapes_path_traced(mitsuba, tm
     mi_mask, gl_mask = images(a) > 0, images(gl) > 0
     assert (mi_mask & gl_mask).sum() / (mi_mask | gl_mask).sum() >= 0.9
     assert not np.array_equal(images(a), images(gl))
+
+
+def test_samples_per_pixel_are_a_dataset_setting_that_lowers_the_noise(mitsuba, tmp_path):
+    from shapenet_render.dataset import ImageDataset, make_spec, render_dataset
+    from shapenet_render.mitsuba_renderer import MitsubaRenderer, MitsubaSettings
+
+    def dataset(spp):
+        spec = make_spec(
+            "chair", "one-per-model", "smoke", renderer="mitsuba", spp=spp, max_models=4
+        )
+        assert spec.default_path().name.endswith(f"-s0-m4-spp{spp}.h5")  # apart from the default
+        return ImageDataset(render_dataset(spec, tmp_path / f"spp{spp}.h5", workers=1).path)
+
+    few, many = dataset(4), dataset(64)
+    assert few.render_settings().spp == 4 and many.render_settings().spp == 64
+    reference = MitsubaRenderer(MitsubaSettings(resolution=few.resolution, spp=256))
+    err = {4: [], 64: []}
+    assert len(few) == few.n_models  # one view per model: image i shows model i
+    for i in range(len(few)):
+        truth = reference.render_voxels(few.voxels(i), *few.view(i)).image
+        for spp, ds in ((4, few), (64, many)):
+            err[spp].append(np.abs(ds.image(i).astype(float) - truth).mean())
+    assert np.mean(err[64]) < 0.5 * np.mean(err[4])  # noise ~ 1/sqrt(spp): 4x less expected
+    # A spec without spp stores no spp key: files made before the setting keep their spec.
+    assert "spp" not in make_spec("chair", "500", "smoke", renderer="mitsuba").to_json()
+
+
+def test_spp_without_mitsuba_is_refused_in_one_line():
+    res = subprocess.run(
+        [sys.executable, "-m", "benchmark.cli", "render", "--category", "chairs", "--spp", "4"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert res.returncode != 0
+    assert res.stderr.strip().splitlines() == [
+        "Error: spp 4: samples per pixel need renderer mitsuba (not opengl) and >= 1"
+    ]
