@@ -199,9 +199,10 @@ def bench_render_mitsuba(
     spp: int | None = None,
 ) -> RenderBench:
     """Mitsuba's three ways on the same items (``n_images`` views of each shape)."""
-    from shapenet_render.mitsuba_renderer import MitsubaRenderer, MitsubaSettings
+    from shapenet_render.mitsuba_renderer import MitsubaRenderer
+    from shapenet_render.renderers import settings_for
 
-    settings = MitsubaSettings(resolution=resolution, **({} if spp is None else {"spp": spp}))
+    settings = settings_for("mitsuba", resolution, spp=spp)
     workers = workers or default_workers()
     shapes = {"chair": chair_like(voxel_res), "blob": blob(voxel_res)}
     rng = np.random.default_rng(0)
