@@ -378,6 +378,7 @@ def write_tables(
             f"{row['threshold_own'] or '-'} | {row['fid_own'] or '-'} | {row['kid_own'] or '-'} | "
             f"{row['metric'] or '-'} | `{r.run_dir}` |"
         )
+    md += _checkpoint_block(results)
     md_path = outdir / f"{ctx.table}.md"
     md_path.write_text("\n".join(md) + "\n")
 
@@ -399,6 +400,27 @@ def write_tables(
     tex_path = outdir / f"{ctx.table}.tex"
     tex_path.write_text(_latex(ctx, rows, cols, ours, paper))
     return [md_path, csv_path, tex_path, *write_tables_3d(ctx, results, outdir)]
+
+
+def _checkpoint_block(results: Sequence[CellResult]) -> list[str]:
+    """FID at the common threshold at every evaluated checkpoint of each cell (the points of its
+    curves.png), for cells with more than the final one; empty when no cell has them."""
+    from benchmark.plots import fid_points
+
+    lines = []
+    for r in results:
+        if not (r.run_dir / "metrics.jsonl").is_file():
+            continue
+        points = next((v for k, v in fid_points(r.run_dir).items() if k.startswith("common")), [])
+        if len(points) > 1:
+            lines.append(
+                f"| `{r.cell.id}` | " + " / ".join(f"{it}: {v:.1f}" for it, v in points) + " |"
+            )
+    if not lines:
+        return []
+    head = ["", "## FID over checkpoints (threshold 0.5; the last point is the cell's)", "",
+            "| cell | iteration: FID |", "|---|---|"]  # fmt: skip
+    return head + lines
 
 
 #: Columns of the 3D tables: (score, distance, heading).

@@ -257,6 +257,13 @@ def test_a_cells_fid_over_checkpoints_is_evaluated_and_plotted(tmp_path, smoke_c
             if r.metric.startswith("fid_") and "eval_version" in r.protocol}  # fmt: skip
     assert fids == {(2, "common"), (4, "common"), (5, "common"), (5, "own")}
     assert [it for it, _ in fid_points(run)["common (t=0.5)"]] == [2, 4, 5]
+    # table1.md lists those points, so a reader's numbers come from --collect, not the plot
+    from benchmark import table_output
+
+    text = table_output.write_tables(ctx, [result])[0].read_text()
+    assert "## FID over checkpoints" in text
+    (line,) = [ln for ln in text.splitlines() if ln.startswith(f"| `{cells[0].id}` | 2: ")]
+    assert [p.split(":")[0] for p in line.split("|")[2].split(" / ")] == [" 2", "4", "5"]
     # the table's cell is the final checkpoint's evaluation
     assert result.state == "done" and result.record.iteration == 5
     n = len(read_records(run))
